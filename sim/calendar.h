@@ -1,0 +1,50 @@
+/* calendar.h - the event calendar and simulation clock.
+ *
+ * A binary min-heap of small fixed-size events ordered by (time, insertion
+ * sequence): events at equal times come out in the order they were pushed,
+ * so a run is reproducible whatever the heap layout.  Push and pop are
+ * O(log n).  The calendar owns its storage; it grows by doubling, so a
+ * replication that reserves enough capacity up front never allocates in
+ * the event loop.  One calendar per replication; not shared across threads.
+ */
+#ifndef WAFERSIM_CALENDAR_H
+#define WAFERSIM_CALENDAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct calendar calendar;
+
+typedef struct calendar_event {
+    double time;
+    uint64_t seq;     /* insertion sequence, breaks ties in time */
+    int32_t kind;     /* meaning chosen by the model */
+    int32_t subject;  /* e.g. an entity index; meaning chosen by the model */
+    int64_t tag;      /* free payload, e.g. a version to detect stale events */
+} calendar_event;
+
+/* Returns NULL when out of memory. */
+calendar *calendar_create(size_t initial_capacity);
+void calendar_destroy(calendar *cal);
+
+/* Removes every pending event and sets the clock back to 0. */
+void calendar_reset(calendar *cal);
+
+/* Schedules an event.  Returns 0, WS_ENOMEM, or WS_ESOFTWARE when time is
+ * NaN or earlier than the current clock (time never goes backwards). */
+int calendar_push(calendar *cal, double time, int32_t kind, int32_t subject,
+                  int64_t tag);
+
+/* Pops the earliest event into *out and advances the clock to its time.
+ * Returns 1 when an event was popped, 0 when the calendar is empty. */
+int calendar_pop(calendar *cal, calendar_event *out);
+
+/* Time of the earliest pending event; INFINITY when empty. */
+double calendar_peek_time(const calendar *cal);
+
+/* The clock: time of the last popped event (0 before the first pop). */
+double calendar_now(const calendar *cal);
+
+size_t calendar_size(const calendar *cal);
+
+#endif
