@@ -1,0 +1,65 @@
+/* fab.h - one replication of the fab simulation.
+ *
+ * fab_run builds the replication's whole state (calendar, lots, queues,
+ * tools, random streams, statistics), runs it to the horizon, and returns
+ * its results; it reads the model and nothing else shared, so replications
+ * may run on any threads.
+ */
+#ifndef WAFERSIM_FAB_H
+#define WAFERSIM_FAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "model.h"
+#include "../sim/wserror.h"
+
+typedef struct fab_lot_record {
+    int32_t product;
+    int32_t wafers;
+    double release_day;
+    double finish_day;          /* NaN when still in process at the horizon */
+} fab_lot_record;
+
+typedef struct fab_result {
+    uint32_t scenario;
+    uint32_t replication;
+    int32_t nmonths;
+    int32_t nproducts;
+    int32_t ngroups;
+    /* Per month and product, index [month * nproducts + product]. */
+    double *wafers_out;         /* wafers of lots finished in the month */
+    double *wafer_starts;       /* wafers of lots released in the month */
+    double *wip_wafers;         /* wafers in the fab at the end of the month */
+    double *wip_wafers_mean;    /* time-average wafers in the fab */
+    double *cycle_time_days;    /* mean over lots finished; NaN if none */
+    /* Per month and tool group, index [month * ngroups + group]. */
+    double *utilisation;        /* busy tool time / (tools x time) */
+    /* Steady state, over [warm-up, horizon]. */
+    double *throughput_wafers_per_day;  /* [product] */
+    double *mean_cycle_time_days;       /* [product], lots finished */
+    double *mean_wip_wafers;            /* [product], time average */
+    double *mean_utilisation;           /* [group] */
+    /* Every lot released, in release order. */
+    fab_lot_record *lots;
+    size_t nlots;
+    uint64_t lot_steps;         /* lot-steps completed (one lot, one step) */
+    uint64_t events;            /* events processed */
+} fab_result;
+
+typedef struct fab_options {
+    uint32_t scenario;          /* index used to key random streams */
+    int record_lots;            /* fill fab_result.lots */
+} fab_options;
+
+/* Month boundaries of the model's horizon (see date_month_boundaries);
+ * bounds needs model_month_count(m) + 1 entries. */
+int32_t fab_month_count(const model *m);
+void fab_month_bounds(const model *m, double *bounds);
+
+/* Runs replication `replication`.  Returns 0 and sets *out, or an error. */
+int fab_run(const model *m, const fab_options *opt, uint32_t replication,
+            fab_result **out, ws_error *err);
+
+void fab_result_destroy(fab_result *r);
+
+#endif
