@@ -1,0 +1,103 @@
+"""Read wafersim result files (HDF5, layout in docs/output-format.md).
+
+Two functions::
+
+    import wafersim_analysis as wa
+    ds = wa.load("run.h5")      # xarray.Dataset of the per-month results
+    df = wa.lots("run.h5")      # pandas.DataFrame, one row per lot
+
+Both also read a ``run.h5.partial`` left by a run that stopped early:
+replications not written yet are NaN in ``load`` and absent from ``lots``.
+
+Only the standard library, numpy, pandas and xarray (with the h5netcdf
+engine, which uses h5py) are needed; netCDF-C is not.
+"""
+
+import numpy as np
+import xarray as xr
+
+__all__ = ["load", "lots", "LOT_COLUMN_NAMES"]
+
+#: How ``lots`` renames the lots group's columns.  The file spells them with
+#: a ``lot_`` prefix so that they never clash with the root coordinates of
+#: the same name; in a DataFrame plain names make joins with
+#: ``load(path).to_dataframe()`` straightforward.
+LOT_COLUMN_NAMES = {
+    "lot_scenario": "scenario",
+    "lot_replication": "replication",
+    "lot_product": "product",
+}
+
+# Root attributes that hold one entry per input file.  h5netcdf returns a
+# one-element array attribute as a plain string, so they are made lists.
+_LIST_ATTRIBUTES = ("input_files", "input_texts")
+
+
+def _as_list(value):
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in np.asarray(value, dtype=object).ravel()]
+
+
+def load(path, lazy=False):
+    """Open a wafersim result file as an :class:`xarray.Dataset`.
+
+    Dimensions are ``scenario``, ``replication``, ``month``, ``product``
+    and ``tool_group``; ``month`` is decoded to ``datetime64`` (the first
+    day of each month bucket), ``product`` and ``tool_group`` hold the names
+    as ``str``, and ``warmup`` (bool) and ``month_days`` are coordinates
+    along ``month``.  Attributes ``input_files`` and ``input_texts`` are
+    always lists.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.h5`` file (or a ``.h5.partial`` one).
+    lazy : bool
+        False (the default) reads everything into memory and closes the
+        file, so the file may be overwritten by the next run.  True returns
+        a lazily loaded dataset that keeps the file open; close it with
+        ``ds.close()`` or use it in a ``with`` block.
+
+    Returns
+    -------
+    xarray.Dataset
+    """
+    ds = xr.open_dataset(path, engine="h5netcdf")
+    if not lazy:
+        with ds:
+            ds = ds.load()
+    for name in _LIST_ATTRIBUTES:
+        if name in ds.attrs:
+            ds.attrs[name] = _as_list(ds.attrs[name])
+    return ds
+
+
+def lots(path):
+    """Read the per-lot records of a wafersim result file.
+
+    Returns a :class:`pandas.DataFrame` indexed by ``lot`` (0..n-1, in the
+    order replications were written) with columns ``scenario``,
+    ``replication``, ``product`` (renamed from the file's ``lot_scenario``,
+    ``lot_replication`` and ``lot_product``, see :data:`LOT_COLUMN_NAMES`),
+    ``release_time_days``, ``finish_time_days``, ``cycle_time_days`` and
+    ``wafers``.  Times are days since the file's ``start_date``; finish and
+    cycle times are NaN for lots still in the fab at the horizon.  The file
+    has no lot records when the run did not record lots; the frame is then
+    empty.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.h5`` file (or a ``.h5.partial`` one).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    with xr.open_dataset(path, engine="h5netcdf", group="lots") as group:
+        frame = group.to_dataframe()
+    frame = frame.rename(columns=LOT_COLUMN_NAMES)
+    if "product" in frame:
+        frame["product"] = frame["product"].astype(str)
+    return frame
