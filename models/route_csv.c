@@ -1,0 +1,1053 @@
+/* route_csv.c - route steps from text fields, and the route CSV reader.
+ *
+ * The CSV dialect is RFC 4180 plus what people write by hand: a header
+ * line naming the columns in any order, '#' comment lines and blank lines
+ * skipped, spaces around unquoted cells ignored, CRLF or LF line ends, a
+ * UTF-8 byte-order mark skipped.  Columns are counted in characters (code
+ * points), as libfyaml counts them, so positions in CSV and YAML messages
+ * mean the same thing.
+ */
+#include "models/route_csv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *const field_names[ROUTE_FIELD_COUNT] = {
+    [ROUTE_FIELD_STEP] = "step",
+    [ROUTE_FIELD_TOOL_GROUP] = "tool_group",
+    [ROUTE_FIELD_PER] = "per",
+    [ROUTE_FIELD_DISTRIBUTION] = "distribution",
+    [ROUTE_FIELD_MEAN] = "mean",
+    [ROUTE_FIELD_CV] = "cv",
+    [ROUTE_FIELD_SD] = "sd",
+    [ROUTE_FIELD_MIN] = "min",
+    [ROUTE_FIELD_MODE] = "mode",
+    [ROUTE_FIELD_MAX] = "max",
+    [ROUTE_FIELD_VALUE] = "value",
+    [ROUTE_FIELD_UNIT] = "unit",
+};
+
+const char *route_csv_field_name(enum route_field field)
+{
+    return (unsigned)field < ROUTE_FIELD_COUNT ? field_names[field] : "?";
+}
+
+int route_csv_field_from_name(const char *name, size_t length)
+{
+    for (int f = 0; f < ROUTE_FIELD_COUNT; f++)
+        if (strlen(field_names[f]) == length &&
+            memcmp(field_names[f], name, length) == 0)
+            return f;
+    return -1;
+}
+
+/* Levenshtein distance, or a large number for names too long to matter
+ * (hints are for typos in short keys, not for arbitrary text). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    enum { MAX_LEN = 63 };
+    size_t la = strlen(a), lb = strlen(b);
+    size_t row[MAX_LEN + 1];
+
+    if (la > MAX_LEN || lb > MAX_LEN)
+        return (size_t)-1;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t above = row[j];
+            size_t best = diagonal + (a[i - 1] != b[j - 1]);
+            if (above + 1 < best)
+                best = above + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diagonal = above;
+        }
+    }
+    return row[lb];
+}
+
+const char *route_csv_suggest(const char *name, const char *const *known,
+                              size_t count)
+{
+    const char *best = NULL;
+    size_t best_distance = (size_t)-1;
+    size_t limit = strlen(name) / 3;
+
+    if (limit < 2)
+        limit = 2;
+    for (size_t i = 0; i < count; i++) {
+        size_t d = edit_distance(name, known[i]);
+        if (d < best_distance) {
+            best_distance = d;
+            best = known[i];
+        }
+    }
+    return best_distance <= limit ? best : NULL;
+}
+
+double route_csv_unit_days(const char *text, size_t length)
+{
+    static const struct {
+        const char *name;
+        double days;
+    } units[] = {
+        {"s", 1.0 / 86400.0},
+        {"min", 1.0 / 1440.0},
+        {"h", 1.0 / 24.0},
+        {"d", 1.0},
+    };
+
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strlen(units[i].name) == length &&
+            memcmp(units[i].name, text, length) == 0)
+            return units[i].days;
+    return 0.0;
+}
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Recognises [+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?
+ * over the whole text; *integer tells whether it was only [+-]? digits.
+ * strtod alone would also take "nan", "inf", hex and leading spaces. */
+static int is_decimal(const char *s, size_t n, int *integer)
+{
+    size_t i = 0, digits = 0;
+
+    *integer = 0;
+    if (i < n && (s[i] == '+' || s[i] == '-'))
+        i++;
+    while (i < n && is_digit(s[i])) {
+        i++;
+        digits++;
+    }
+    if (i == n) {
+        *integer = digits > 0;
+        return digits > 0;
+    }
+    if (s[i] == '.') {
+        i++;
+        while (i < n && is_digit(s[i])) {
+            i++;
+            digits++;
+        }
+    }
+    if (digits == 0)
+        return 0;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        size_t exponent_digits = 0;
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        while (i < n && is_digit(s[i])) {
+            i++;
+            exponent_digits++;
+        }
+        if (exponent_digits == 0)
+            return 0;
+    }
+    return i == n;
+}
+
+/* Every caller's text is NUL-terminated (see route_text), which is what
+ * the strto* functions need; the end pointer check guards against a NUL
+ * inside the text. */
+int route_csv_parse_double(const char *text, size_t length, double *out,
+                           const char **why)
+{
+    int integer;
+    char *end;
+
+    if (!is_decimal(text, length, &integer)) {
+        *why = "is not a number";
+        return -1;
+    }
+    errno = 0;
+    *out = strtod(text, &end);
+    if (end != text + length) {
+        *why = "is not a number";
+        return -1;
+    }
+    /* ERANGE on underflow too: a duration of 1e-400 is a typo, not a
+     * value worth rounding to zero silently. */
+    if (errno == ERANGE || !isfinite(*out)) {
+        *why = "is out of range";
+        return -1;
+    }
+    return 0;
+}
+
+int route_csv_parse_int64(const char *text, size_t length, int64_t *out,
+                          const char **why)
+{
+    int integer;
+    char *end;
+    long long v;
+
+    if (!is_decimal(text, length, &integer)) {
+        *why = "is not a number";
+        return -1;
+    }
+    if (!integer) {
+        *why = "must be an integer";
+        return -1;
+    }
+    errno = 0;
+    v = strtoll(text, &end, 10);
+    if (end != text + length) {
+        *why = "is not a number";
+        return -1;
+    }
+    if (errno == ERANGE
+#if LLONG_MAX > INT64_MAX
+        || v < INT64_MIN || v > INT64_MAX
+#endif
+    ) {
+        *why = "is out of range";
+        return -1;
+    }
+    *out = (int64_t)v;
+    return 0;
+}
+
+int route_csv_parse_uint64(const char *text, size_t length, uint64_t *out,
+                           const char **why)
+{
+    int integer;
+    char *end;
+    unsigned long long v;
+
+    if (!is_decimal(text, length, &integer)) {
+        *why = "is not a number";
+        return -1;
+    }
+    if (!integer) {
+        *why = "must be an integer";
+        return -1;
+    }
+    /* strtoull accepts "-1" and wraps it to 2^64-1. */
+    if (text[0] == '-') {
+        *why = "must not be negative";
+        return -1;
+    }
+    errno = 0;
+    v = strtoull(text, &end, 10);
+    if (end != text + length) {
+        *why = "is not a number";
+        return -1;
+    }
+    if (errno == ERANGE
+#if ULLONG_MAX > UINT64_MAX
+        || v > UINT64_MAX
+#endif
+    ) {
+        *why = "is out of range";
+        return -1;
+    }
+    *out = (uint64_t)v;
+    return 0;
+}
+
+int route_csv_check_name(const char *text, size_t length, char *why,
+                         size_t why_size)
+{
+    if (length == 0) {
+        snprintf(why, why_size, "a name must not be empty");
+        return -1;
+    }
+    if (length > MODEL_MAX_NAME) {
+        snprintf(why, why_size,
+                 "a name must be at most %d bytes (this one has %zu)",
+                 MODEL_MAX_NAME, length);
+        return -1;
+    }
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c < 0x20 || c == 0x7f) {
+            snprintf(why, why_size,
+                     "a name must not contain control characters "
+                     "(found U+%04X)", c);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int compare_entries(const void *a, const void *b)
+{
+    const route_group_entry *x = a, *y = b;
+    return strcmp(x->name, y->name);
+}
+
+int route_csv_groups_build(route_groups *g, const model *m)
+{
+    g->count = 0;
+    g->entries = malloc((size_t)(m->ngroups > 0 ? m->ngroups : 1) *
+                        sizeof *g->entries);
+    if (!g->entries)
+        return WS_ENOMEM;
+    for (int32_t i = 0; i < m->ngroups; i++) {
+        g->entries[i].name = m->groups[i].name;
+        g->entries[i].index = i;
+    }
+    g->count = m->ngroups;
+    qsort(g->entries, (size_t)g->count, sizeof *g->entries, compare_entries);
+    return 0;
+}
+
+void route_csv_groups_free(route_groups *g)
+{
+    free(g->entries);
+    g->entries = NULL;
+    g->count = 0;
+}
+
+int32_t route_csv_groups_find(const route_groups *g, const char *name)
+{
+    route_group_entry key = {name, -1};
+    const route_group_entry *hit;
+
+    if (g->count == 0)
+        return -1;
+    hit = bsearch(&key, g->entries, (size_t)g->count, sizeof *g->entries,
+                  compare_entries);
+    return hit ? hit->index : -1;
+}
+
+/* Which parameters each kind takes, and in which slot of dist_init's
+ * params; mean and value are one parameter of constant, sd and cv two
+ * ways of giving the spread of normal. */
+static int param_slot(enum dist_kind kind, enum route_field f)
+{
+    switch (kind) {
+    case DIST_CONSTANT:
+        return (f == ROUTE_FIELD_MEAN || f == ROUTE_FIELD_VALUE) ? 0 : -1;
+    case DIST_UNIFORM:
+        return f == ROUTE_FIELD_MIN ? 0 : f == ROUTE_FIELD_MAX ? 1 : -1;
+    case DIST_EXPONENTIAL:
+        return f == ROUTE_FIELD_MEAN ? 0 : -1;
+    case DIST_NORMAL:
+        if (f == ROUTE_FIELD_MEAN)
+            return 0;
+        return (f == ROUTE_FIELD_SD || f == ROUTE_FIELD_CV) ? 1 : -1;
+    case DIST_LOGNORMAL:
+    case DIST_GAMMA:
+        return f == ROUTE_FIELD_MEAN ? 0 : f == ROUTE_FIELD_CV ? 1 : -1;
+    case DIST_TRIANGULAR:
+        if (f == ROUTE_FIELD_MIN)
+            return 0;
+        return f == ROUTE_FIELD_MODE ? 1 : f == ROUTE_FIELD_MAX ? 2 : -1;
+    }
+    return -1;
+}
+
+/* The parameter fields a kind requires, in the order they are named in
+ * messages; normal's second one may also be cv, constant's first value. */
+static const enum route_field *required_fields(enum dist_kind kind,
+                                               int *count)
+{
+    static const enum route_field mean[] = {ROUTE_FIELD_MEAN};
+    static const enum route_field min_max[] = {ROUTE_FIELD_MIN,
+                                               ROUTE_FIELD_MAX};
+    static const enum route_field mean_sd[] = {ROUTE_FIELD_MEAN,
+                                               ROUTE_FIELD_SD};
+    static const enum route_field mean_cv[] = {ROUTE_FIELD_MEAN,
+                                               ROUTE_FIELD_CV};
+    static const enum route_field min_mode_max[] = {
+        ROUTE_FIELD_MIN, ROUTE_FIELD_MODE, ROUTE_FIELD_MAX};
+
+    switch (kind) {
+    case DIST_CONSTANT:
+    case DIST_EXPONENTIAL:
+        *count = 1;
+        return mean;
+    case DIST_UNIFORM:
+        *count = 2;
+        return min_max;
+    case DIST_NORMAL:
+        *count = 2;
+        return mean_sd;
+    case DIST_LOGNORMAL:
+    case DIST_GAMMA:
+        *count = 2;
+        return mean_cv;
+    case DIST_TRIANGULAR:
+        *count = 3;
+        return min_mode_max;
+    }
+    *count = 0;
+    return NULL;
+}
+
+static int field_error(ws_error *err, const route_where *where,
+                       const route_text *field, const char *message)
+{
+    return ws_error_set(err, WS_EDATA, where->path, field->line, field->col,
+                        "%s", message);
+}
+
+int route_csv_build_dist(const route_text fields[ROUTE_FIELD_COUNT],
+                         double default_unit_days, const route_where *where,
+                         dist *out, ws_error *err)
+{
+    const route_text *kind_field = &fields[ROUTE_FIELD_DISTRIBUTION];
+    const route_text *unit_field = &fields[ROUTE_FIELD_UNIT];
+    enum dist_kind kind = DIST_CONSTANT;
+    double unit_days = default_unit_days;
+    double params[3] = {0.0, 0.0, 0.0};
+    int given[3] = {0, 0, 0};
+    double values[ROUTE_FIELD_COUNT];
+    char why[256];
+
+    if (kind_field->text) {
+        if (dist_kind_from_name(kind_field->text, &kind) != 0)
+            return ws_error_set(err, WS_EDATA, where->path, kind_field->line,
+                                kind_field->col,
+                                "unknown distribution '%s' (use constant, "
+                                "uniform, exponential, normal, lognormal, "
+                                "gamma or triangular)", kind_field->text);
+    }
+    if (unit_field->text) {
+        unit_days = route_csv_unit_days(unit_field->text, unit_field->length);
+        if (unit_days == 0.0)
+            return ws_error_set(err, WS_EDATA, where->path, unit_field->line,
+                                unit_field->col,
+                                "unknown unit '%s' (use s, min, h or d)",
+                                unit_field->text);
+    }
+    for (int f = ROUTE_FIELD_MEAN; f <= ROUTE_FIELD_VALUE; f++) {
+        const route_text *t = &fields[f];
+        const char *reason;
+        int slot;
+
+        if (!t->text)
+            continue;
+        slot = param_slot(kind, (enum route_field)f);
+        if (slot < 0)
+            return ws_error_set(err, WS_EDATA, where->path, t->key_line,
+                                t->key_col, "'%s' is not a parameter of %s",
+                                field_names[f], dist_kind_name(kind));
+        if (route_csv_parse_double(t->text, t->length, &values[f],
+                                   &reason) != 0)
+            return ws_error_set(err, WS_EDATA, where->path, t->line, t->col,
+                                "'%s' %s: '%s'", field_names[f], reason,
+                                t->text);
+        if (given[slot]) {
+            const char *other = kind == DIST_CONSTANT ? "mean" : "sd";
+            return ws_error_set(err, WS_EDATA, where->path, t->key_line,
+                                t->key_col, "give '%s' or '%s', not both",
+                                other, field_names[f]);
+        }
+        given[slot] = 1;
+        params[slot] = values[f];
+    }
+    {
+        int count;
+        const enum route_field *required = required_fields(kind, &count);
+        for (int i = 0; i < count; i++) {
+            if (given[i])
+                continue;
+            if (kind == DIST_NORMAL && i == 1)
+                return ws_error_set(err, WS_EDATA, where->path, where->line,
+                                    where->col, "normal needs 'sd' or 'cv'");
+            return ws_error_set(err, WS_EDATA, where->path, where->line,
+                                where->col, "%s needs '%s'",
+                                dist_kind_name(kind),
+                                field_names[required[i]]);
+        }
+    }
+    if (kind == DIST_NORMAL && fields[ROUTE_FIELD_CV].text) {
+        /* dist takes sd; cv is the usual way to state spread in fabs. */
+        if (values[ROUTE_FIELD_CV] < 0.0)
+            return ws_error_set(err, WS_EDATA, where->path,
+                                fields[ROUTE_FIELD_CV].line,
+                                fields[ROUTE_FIELD_CV].col,
+                                "normal: cv must be >= 0 (got %g)",
+                                values[ROUTE_FIELD_CV]);
+        params[1] = values[ROUTE_FIELD_CV] * params[0];
+    }
+    if (dist_init(out, kind, params, why, sizeof why) != 0) {
+        /* dist's reasons start with the parameter's name: point at it. */
+        size_t n = strcspn(why, " ");
+        int f = route_csv_field_from_name(why, n);
+        const route_text *at = NULL;
+
+        if (f == ROUTE_FIELD_VALUE && !fields[f].text)
+            f = ROUTE_FIELD_MEAN;
+        if (f == ROUTE_FIELD_SD && !fields[f].text)
+            f = ROUTE_FIELD_CV;
+        if (f >= 0 && fields[f].text)
+            at = &fields[f];
+        return ws_error_set(err, WS_EDATA, where->path,
+                            at ? at->line : where->line,
+                            at ? at->col : where->col, "%s: %s",
+                            dist_kind_name(kind), why);
+    }
+    dist_scale(out, unit_days);
+    return 0;
+}
+
+int route_csv_check_step_limit(int64_t step_count, int64_t other_steps,
+                               const char *path, int line, int col,
+                               ws_error *err)
+{
+    if (step_count >= MODEL_MAX_STEPS)
+        return ws_error_set(err, WS_EDATA, path, line, col,
+                            "a route may have at most %d steps",
+                            MODEL_MAX_STEPS);
+    if (other_steps + step_count >= ROUTE_CSV_MAX_TOTAL_STEPS)
+        return ws_error_set(err, WS_EDATA, path, line, col,
+                            "the routes of all products together may have "
+                            "at most %d steps", ROUTE_CSV_MAX_TOTAL_STEPS);
+    return 0;
+}
+
+int route_csv_add_step(product *p, const route_text fields[ROUTE_FIELD_COUNT],
+                       int32_t step_number, double default_unit_days,
+                       const route_groups *groups, const route_where *where,
+                       ws_error *err)
+{
+    const route_text *group = &fields[ROUTE_FIELD_TOOL_GROUP];
+    const route_text *name = &fields[ROUTE_FIELD_STEP];
+    const route_text *per = &fields[ROUTE_FIELD_PER];
+    enum time_per time_per = TIME_PER_LOT;
+    char default_name[32];
+    char why[160];
+    int32_t g;
+    dist time;
+    route_step *s;
+    int rc;
+
+    if (!group->text)
+        return ws_error_set(err, WS_EDATA, where->path, where->line,
+                            where->col, "step %d has no 'tool_group'",
+                            (int)step_number);
+    g = route_csv_groups_find(groups, group->text);
+    if (g < 0)
+        return ws_error_set(err, WS_EDATA, where->path, group->line,
+                            group->col, "unknown tool group '%s'",
+                            group->text);
+    if (name->text && route_csv_check_name(name->text, name->length, why,
+                                           sizeof why) != 0)
+        return field_error(err, where, name, why);
+    if (per->text) {
+        if (strcmp(per->text, "wafer") == 0)
+            time_per = TIME_PER_WAFER;
+        else if (strcmp(per->text, "lot") == 0)
+            time_per = TIME_PER_LOT;
+        else if (strcmp(per->text, "batch") == 0)
+            time_per = TIME_PER_BATCH;
+        else
+            return ws_error_set(err, WS_EDATA, where->path, per->line,
+                                per->col,
+                                "unknown 'per' value '%s' (use wafer, lot "
+                                "or batch)", per->text);
+    }
+    rc = route_csv_build_dist(fields, default_unit_days, where, &time, err);
+    if (rc != 0)
+        return rc;
+    snprintf(default_name, sizeof default_name, "step %d", (int)step_number);
+    s = model_add_step(p, name->text ? name->text : default_name);
+    if (!s)
+        return ws_error_set(err, WS_ENOMEM, where->path, 0, 0,
+                            "out of memory");
+    s->tool_group = g;
+    s->per = time_per;
+    s->time = time;
+    return 0;
+}
+
+/* --- CSV records ---------------------------------------------------- */
+
+typedef struct csv_cell {
+    size_t offset;      /* of the unescaped text in the reader's buffer */
+    size_t length;
+    int line;
+    int col;
+} csv_cell;
+
+typedef struct csv_reader {
+    const char *text;
+    size_t length;
+    size_t pos;
+    int line;           /* position of text[pos], 1-based */
+    int col;
+    const char *path;
+    char *buf;          /* the current record's cells, NUL-separated */
+    size_t buf_length;
+    size_t buf_capacity;
+    csv_cell *cells;
+    size_t ncells;
+    size_t cells_capacity;
+    int record_line;
+} csv_reader;
+
+static void csv_advance(csv_reader *r)
+{
+    unsigned char c = (unsigned char)r->text[r->pos++];
+
+    if (c == '\n') {
+        r->line++;
+        r->col = 1;
+    } else if ((c & 0xC0) != 0x80) {
+        /* Continuation bytes belong to the character already counted. */
+        r->col++;
+    }
+}
+
+static int csv_peek(const csv_reader *r, size_t ahead)
+{
+    return r->pos + ahead < r->length
+               ? (unsigned char)r->text[r->pos + ahead] : -1;
+}
+
+static int csv_at_line_end(const csv_reader *r)
+{
+    int c = csv_peek(r, 0);
+    return c == -1 || c == '\n' || (c == '\r' && csv_peek(r, 1) == '\n');
+}
+
+static void csv_skip_line_end(csv_reader *r)
+{
+    if (csv_peek(r, 0) == '\r')
+        csv_advance(r);
+    if (csv_peek(r, 0) == '\n')
+        csv_advance(r);
+}
+
+static int csv_append(csv_reader *r, char c)
+{
+    if (r->buf_length == r->buf_capacity) {
+        size_t cap = r->buf_capacity ? r->buf_capacity * 2 : 256;
+        char *p = realloc(r->buf, cap);
+        if (!p)
+            return -1;
+        r->buf = p;
+        r->buf_capacity = cap;
+    }
+    r->buf[r->buf_length++] = c;
+    return 0;
+}
+
+static int csv_push_cell(csv_reader *r, const csv_cell *cell)
+{
+    if (r->ncells == r->cells_capacity) {
+        size_t cap = r->cells_capacity ? r->cells_capacity * 2 : 16;
+        csv_cell *p = realloc(r->cells, cap * sizeof *p);
+        if (!p)
+            return -1;
+        r->cells = p;
+        r->cells_capacity = cap;
+    }
+    r->cells[r->ncells++] = *cell;
+    return 0;
+}
+
+static int csv_nomem(csv_reader *r, ws_error *err)
+{
+    return ws_error_set(err, WS_ENOMEM, r->path, 0, 0, "out of memory");
+}
+
+/* Reads one cell starting at the current position (after any spaces). */
+static int csv_read_cell(csv_reader *r, ws_error *err)
+{
+    csv_cell cell;
+
+    while (csv_peek(r, 0) == ' ' || csv_peek(r, 0) == '\t')
+        csv_advance(r);
+    cell.offset = r->buf_length;
+    cell.line = r->line;
+    cell.col = r->col;
+    if (csv_peek(r, 0) == '"') {
+        csv_advance(r);
+        for (;;) {
+            int c = csv_peek(r, 0);
+            if (c == -1)
+                return ws_error_set(err, WS_EDATA, r->path, cell.line,
+                                    cell.col,
+                                    "unterminated quoted field");
+            if (c == '"') {
+                csv_advance(r);
+                if (csv_peek(r, 0) != '"')
+                    break;
+            }
+            if (csv_append(r, (char)c) != 0)
+                return csv_nomem(r, err);
+            csv_advance(r);
+        }
+        while (csv_peek(r, 0) == ' ' || csv_peek(r, 0) == '\t')
+            csv_advance(r);
+        if (csv_peek(r, 0) != ',' && !csv_at_line_end(r))
+            return ws_error_set(err, WS_EDATA, r->path, r->line, r->col,
+                                "unexpected text after a quoted field");
+    } else {
+        size_t trimmed;
+        while (csv_peek(r, 0) != ',' && !csv_at_line_end(r)) {
+            int c = csv_peek(r, 0);
+            if (c == '"')
+                return ws_error_set(err, WS_EDATA, r->path, r->line, r->col,
+                                    "a double quote inside an unquoted "
+                                    "field (quote the whole field and "
+                                    "double the quote)");
+            if (csv_append(r, (char)c) != 0)
+                return csv_nomem(r, err);
+            csv_advance(r);
+        }
+        trimmed = r->buf_length;
+        while (trimmed > cell.offset &&
+               (r->buf[trimmed - 1] == ' ' || r->buf[trimmed - 1] == '\t'))
+            trimmed--;
+        r->buf_length = trimmed;
+    }
+    cell.length = r->buf_length - cell.offset;
+    if (csv_append(r, '\0') != 0 || csv_push_cell(r, &cell) != 0)
+        return csv_nomem(r, err);
+    return 0;
+}
+
+/* Reads the next record: 1 when one was read, 0 at the end, or an error. */
+static int csv_next_record(csv_reader *r, ws_error *err)
+{
+    r->buf_length = 0;
+    r->ncells = 0;
+    for (;;) {
+        size_t ahead = 0;
+        int c;
+
+        if (r->pos >= r->length)
+            return 0;
+        if (csv_peek(r, 0) == '#') {
+            while (r->pos < r->length && csv_peek(r, 0) != '\n')
+                csv_advance(r);
+            csv_skip_line_end(r);
+            continue;
+        }
+        while ((c = csv_peek(r, ahead)) == ' ' || c == '\t')
+            ahead++;
+        if (c == -1 || c == '\n' ||
+            (c == '\r' && csv_peek(r, ahead + 1) == '\n')) {
+            while (ahead-- > 0)
+                csv_advance(r);
+            csv_skip_line_end(r);
+            continue;
+        }
+        break;
+    }
+    r->record_line = r->line;
+    for (;;) {
+        int rc = csv_read_cell(r, err);
+        if (rc != 0)
+            return rc;
+        if (csv_peek(r, 0) == ',') {
+            csv_advance(r);
+            continue;
+        }
+        csv_skip_line_end(r);
+        return 1;
+    }
+}
+
+static void csv_free(csv_reader *r)
+{
+    free(r->buf);
+    free(r->cells);
+}
+
+int route_csv_read(product *p, const char *text, size_t length,
+                   const char *path, double default_unit_days,
+                   int64_t other_steps, const route_groups *groups,
+                   ws_error *err)
+{
+    csv_reader r = {0};
+    int columns[ROUTE_FIELD_COUNT];     /* field of each header cell */
+    size_t ncolumns;
+    int32_t nsteps = 0;
+    int rc;
+
+    r.text = text;
+    r.length = length;
+    r.line = 1;
+    r.col = 1;
+    r.path = path;
+    if (length >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        r.pos = 3;
+
+    rc = route_csv_check_text(text, length, path, 0, err);
+    if (rc != 0)
+        return rc;
+    rc = csv_next_record(&r, err);
+    if (rc <= 0) {
+        csv_free(&r);
+        if (rc < 0)
+            return rc;
+        return ws_error_set(err, WS_EDATA, path, r.line, r.col,
+                            "no header line: a route CSV starts with a "
+                            "line naming its columns, e.g. "
+                            "step,tool_group,mean");
+    }
+    ncolumns = r.ncells;
+    {
+        int seen[ROUTE_FIELD_COUNT] = {0};
+        for (size_t i = 0; i < r.ncells; i++) {
+            const csv_cell *c = &r.cells[i];
+            const char *name = r.buf + c->offset;
+            int f;
+
+            if (c->length == 0) {
+                rc = ws_error_set(err, WS_EDATA, path, c->line, c->col,
+                                  "empty column name in the header");
+                goto out;
+            }
+            f = route_csv_field_from_name(name, c->length);
+            if (f < 0) {
+                const char *hint = route_csv_suggest(name, field_names,
+                                                     ROUTE_FIELD_COUNT);
+                rc = ws_error_set(err, WS_EDATA, path, c->line, c->col,
+                                  "unknown column '%s'%s%s%s", name,
+                                  hint ? " (did you mean '" : "",
+                                  hint ? hint : "", hint ? "'?)" : "");
+                goto out;
+            }
+            if (seen[f]) {
+                rc = ws_error_set(err, WS_EDATA, path, c->line, c->col,
+                                  "duplicate column '%s'", name);
+                goto out;
+            }
+            seen[f] = 1;
+            columns[i] = f;
+        }
+        if (!seen[ROUTE_FIELD_TOOL_GROUP]) {
+            rc = ws_error_set(err, WS_EDATA, path, r.record_line, 1,
+                              "the header has no 'tool_group' column");
+            goto out;
+        }
+    }
+    while ((rc = csv_next_record(&r, err)) == 1) {
+        route_text fields[ROUTE_FIELD_COUNT];
+        route_where where;
+
+        if (r.ncells > ncolumns) {
+            const csv_cell *extra = &r.cells[ncolumns];
+            rc = ws_error_set(err, WS_EDATA, path, extra->line, extra->col,
+                              "this row has %zu cells but the header names "
+                              "%zu columns", r.ncells, ncolumns);
+            goto out;
+        }
+        if (r.ncells < ncolumns) {
+            rc = ws_error_set(err, WS_EDATA, path, r.record_line, 1,
+                              "this row has %zu cells but the header names "
+                              "%zu columns", r.ncells, ncolumns);
+            goto out;
+        }
+        rc = route_csv_check_step_limit(nsteps, other_steps, path,
+                                        r.record_line, 1, err);
+        if (rc != 0)
+            goto out;
+        memset(fields, 0, sizeof fields);
+        for (size_t i = 0; i < ncolumns; i++) {
+            const csv_cell *c = &r.cells[i];
+            route_text *t = &fields[columns[i]];
+            /* An empty cell means the key is absent, so one file can mix
+             * kinds of distribution in the same columns. */
+            if (c->length == 0)
+                continue;
+            t->text = r.buf + c->offset;
+            t->length = c->length;
+            t->line = c->line;
+            t->col = c->col;
+            t->key_line = c->line;
+            t->key_col = c->col;
+        }
+        where.path = path;
+        where.line = r.record_line;
+        where.col = 1;
+        nsteps++;
+        rc = route_csv_add_step(p, fields, nsteps, default_unit_days, groups,
+                                &where, err);
+        if (rc != 0)
+            goto out;
+    }
+    if (rc < 0)
+        goto out;
+    if (nsteps == 0)
+        rc = ws_error_set(err, WS_EDATA, path, r.line, r.col,
+                          "the route has no steps: no rows follow the "
+                          "header");
+out:
+    csv_free(&r);
+    return rc;
+}
+
+/* --- whole files ------------------------------------------------------ */
+
+/* Length of the UTF-8 sequence at s (n bytes available), 0 when invalid:
+ * no overlong forms, surrogates or code points above U+10FFFF. */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else
+        return 0;
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return len;
+}
+
+int route_csv_check_text(const char *text, size_t length, const char *path,
+                         int allow_lone_cr, ws_error *err)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t i = 0;
+    int line = 1, col = 1;
+
+    if (length >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    while (i < length) {
+        unsigned char c = s[i];
+        size_t len;
+
+        if (c == '\n') {
+            line++;
+            col = 1;
+            i++;
+            continue;
+        }
+        if (c == '\r') {
+            if (i + 1 < length && s[i + 1] == '\n') {
+                i++;
+                continue;
+            }
+            if (!allow_lone_cr)
+                return ws_error_set(err, WS_EDATA, path, line, col,
+                                    "a carriage return not followed by a "
+                                    "line feed");
+            line++;
+            col = 1;
+            i++;
+            continue;
+        }
+        if (c == 0)
+            return ws_error_set(err, WS_EDATA, path, line, col,
+                                "NUL byte in a text file");
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return ws_error_set(err, WS_EDATA, path, line, col,
+                                "control character U+%04X is not allowed",
+                                (unsigned)c);
+        len = utf8_sequence(s + i, length - i);
+        if (len == 0)
+            return ws_error_set(err, WS_EDATA, path, line, col,
+                                "invalid UTF-8 (byte 0x%02X)", (unsigned)c);
+        i += len;
+        col++;
+    }
+    return 0;
+}
+
+int route_csv_read_file(const char *path, char **text, size_t *length)
+{
+    struct stat st;
+    char *buf = NULL;
+    size_t size = 0, capacity;
+    int fd, e = 0;
+
+    *text = NULL;
+    *length = 0;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    if (fstat(fd, &st) != 0) {
+        e = errno;
+        goto out;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        e = EISDIR;
+        goto out;
+    }
+    /* The size of a regular file is known: refuse a huge one before
+     * reading a byte; other files (pipes) are checked as they are read. */
+    if (S_ISREG(st.st_mode) &&
+        (uintmax_t)st.st_size > ROUTE_CSV_MAX_FILE_BYTES) {
+        e = EFBIG;
+        goto out;
+    }
+    capacity = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
+    buf = malloc(capacity);
+    if (!buf) {
+        e = ENOMEM;
+        goto out;
+    }
+    for (;;) {
+        ssize_t got;
+        if (size + 1 >= capacity) {
+            size_t cap = capacity * 2;
+            char *p;
+            if (capacity > ROUTE_CSV_MAX_FILE_BYTES + 1) {
+                e = EFBIG;
+                goto out;
+            }
+            p = realloc(buf, cap);
+            if (!p) {
+                e = ENOMEM;
+                goto out;
+            }
+            buf = p;
+            capacity = cap;
+        }
+        got = read(fd, buf + size, capacity - 1 - size);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            e = errno;
+            goto out;
+        }
+        if (got == 0)
+            break;
+        size += (size_t)got;
+        if (size > ROUTE_CSV_MAX_FILE_BYTES) {
+            e = EFBIG;
+            goto out;
+        }
+    }
+    buf[size] = '\0';
+    *text = buf;
+    *length = size;
+    buf = NULL;
+out:
+    free(buf);
+    close(fd);
+    return e;
+}

@@ -1,0 +1,150 @@
+/* route_csv.h - route steps from text fields, and the route CSV reader.
+ *
+ * Internal to models/.  A route step (or a distribution) is a set of named
+ * text fields, whether they come from a CSV row or from a YAML mapping, so
+ * the rules that turn them into a route_step or a dist live here once and
+ * both readers (route_csv.c, scenario.c) share them: the same key means
+ * the same thing with the same errors in either form.
+ */
+#ifndef WAFERSIM_ROUTE_CSV_H
+#define WAFERSIM_ROUTE_CSV_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "model.h"
+#include "../sim/wserror.h"
+
+/* Largest input file read (scenario or route), checked before reading. */
+#define ROUTE_CSV_MAX_FILE_BYTES ((size_t)64 * 1024 * 1024)
+
+/* Steps of all routes together.  Products may share one route file (or
+ * one YAML anchor), so without this 1e4 products could expand a 1e5-step
+ * route into 1e9 steps (~100 GB) from a small input; 1e6 steps is about
+ * 100 MB of model. */
+#define ROUTE_CSV_MAX_TOTAL_STEPS 1000000
+
+/* The keys of a route step; ROUTE_FIELD_DISTRIBUTION..ROUTE_FIELD_UNIT are
+ * also the keys of a distribution mapping. */
+enum route_field {
+    ROUTE_FIELD_STEP,
+    ROUTE_FIELD_TOOL_GROUP,
+    ROUTE_FIELD_PER,
+    ROUTE_FIELD_DISTRIBUTION,
+    ROUTE_FIELD_MEAN,
+    ROUTE_FIELD_CV,
+    ROUTE_FIELD_SD,
+    ROUTE_FIELD_MIN,
+    ROUTE_FIELD_MODE,
+    ROUTE_FIELD_MAX,
+    ROUTE_FIELD_VALUE,
+    ROUTE_FIELD_UNIT,
+    ROUTE_FIELD_COUNT
+};
+
+/* One field as written: text is NUL-terminated (length excludes the NUL)
+ * or NULL when the field is absent; line and col (1-based) locate the
+ * value, key_line and key_col its key (in a CSV, the cell again): errors
+ * about a value point at the value, errors about the key at the key. */
+typedef struct route_text {
+    const char *text;
+    size_t length;
+    int line;
+    int col;
+    int key_line;
+    int key_col;
+} route_text;
+
+/* Where a step or distribution as a whole was written (the CSV row or the
+ * YAML mapping): the position of errors about missing fields. */
+typedef struct route_where {
+    const char *path;
+    int line;
+    int col;
+} route_where;
+
+/* Tool group names sorted for lookup: routes may have 1e5 steps and models
+ * 1e5 groups, too many for model_find_tool_group's linear search. */
+typedef struct route_group_entry {
+    const char *name;
+    int32_t index;
+} route_group_entry;
+
+typedef struct route_groups {
+    route_group_entry *entries;    /* sorted by name */
+    int32_t count;
+} route_groups;
+
+/* Field name ("tool_group") and its inverse (-1 when unknown). */
+const char *route_csv_field_name(enum route_field field);
+int route_csv_field_from_name(const char *name, size_t length);
+
+/* The known key closest to name (edit distance <= 2, or a third of the
+ * name's length), or NULL: "did you mean" hints for misspelt keys. */
+const char *route_csv_suggest(const char *name, const char *const *known,
+                              size_t count);
+
+/* Days per unit ("s", "min", "h", "d"); 0 for an unknown unit. */
+double route_csv_unit_days(const char *text, size_t length);
+
+/* Strict number parsing of a whole field: decimal only (no nan, inf, hex
+ * or surrounding spaces), finite, in range.  On failure returns -1 and
+ * points *why at a static reason ("is not a number", "is out of range",
+ * "must be an integer"). */
+int route_csv_parse_double(const char *text, size_t length, double *out,
+                           const char **why);
+int route_csv_parse_int64(const char *text, size_t length, int64_t *out,
+                          const char **why);
+int route_csv_parse_uint64(const char *text, size_t length, uint64_t *out,
+                           const char **why);
+
+/* 0 when text is a usable name (1..MODEL_MAX_NAME bytes, no control
+ * characters); otherwise -1 and a reason in why. */
+int route_csv_check_name(const char *text, size_t length, char *why,
+                         size_t why_size);
+
+/* Builds the lookup of m's tool groups (0, or WS_ENOMEM); the names are
+ * m's, so m must outlive it.  route_csv_groups_free releases it. */
+int route_csv_groups_build(route_groups *g, const model *m);
+void route_csv_groups_free(route_groups *g);
+int32_t route_csv_groups_find(const route_groups *g, const char *name);
+
+/* Builds a distribution in days from fields[ROUTE_FIELD_DISTRIBUTION ..
+ * ROUTE_FIELD_UNIT] (others are ignored); parameters are in the field
+ * unit, or default_unit_days per unit when there is none. */
+int route_csv_build_dist(const route_text fields[ROUTE_FIELD_COUNT],
+                         double default_unit_days, const route_where *where,
+                         dist *out, ws_error *err);
+
+/* 0 when a route may take one more step, having step_count already and
+ * other_steps in the routes read before it; otherwise fills err with the
+ * limit exceeded, at the given position. */
+int route_csv_check_step_limit(int64_t step_count, int64_t other_steps,
+                               const char *path, int line, int col,
+                               ws_error *err);
+
+/* Appends step number step_number (1-based, for the default name) to p. */
+int route_csv_add_step(product *p, const route_text fields[ROUTE_FIELD_COUNT],
+                       int32_t step_number, double default_unit_days,
+                       const route_groups *groups, const route_where *where,
+                       ws_error *err);
+
+/* Reads a route CSV (text of length bytes, named path in messages) and
+ * appends its steps to p; other_steps is the number of steps in the
+ * routes read before (see ROUTE_CSV_MAX_TOTAL_STEPS). */
+int route_csv_read(product *p, const char *text, size_t length,
+                   const char *path, double default_unit_days,
+                   int64_t other_steps, const route_groups *groups,
+                   ws_error *err);
+
+/* Checks that text is UTF-8 without NUL or control characters other than
+ * tab, LF and CR (a CR alone only when allow_lone_cr); on failure fills
+ * err with the position (a leading byte-order mark is not counted). */
+int route_csv_check_text(const char *text, size_t length, const char *path,
+                         int allow_lone_cr, ws_error *err);
+
+/* Reads a whole file of at most ROUTE_CSV_MAX_FILE_BYTES into a fresh
+ * NUL-terminated buffer.  Returns 0, or an errno value (EISDIR for a
+ * directory, EFBIG when too large, ENOMEM). */
+int route_csv_read_file(const char *path, char **text, size_t *length);
+
+#endif

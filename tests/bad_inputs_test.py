@@ -1,0 +1,116 @@
+"""Command-line test of bad scenarios: every tests/bad/*.yaml must make
+`wafersim run` and `wafersim validate` exit with status 65, print
+"PATH:LINE:COL: message" as the first line of stderr (the position the
+file's first line announces), and leave no output file behind.  A missing
+scenario (or a directory) must exit with 66.
+
+Usage: python3 tests/bad_inputs_test.py WAFERSIM_BINARY SOURCE_DIR
+(Debian's python3, standard library only; run by CTest.)
+"""
+import glob
+import os
+import subprocess
+import sys
+import tempfile
+
+EX_DATAERR = 65
+EX_NOINPUT = 66
+EXPECT = "# expect: "
+
+
+def expectation(yaml_path):
+    """(path, line, col, text) from the file's '# expect:' line; a route
+    CSV's problem names the CSV, which sits next to the YAML."""
+    with open(yaml_path, "rb") as f:
+        first = f.readline().decode("utf-8").rstrip("\r\n")
+    if not first.startswith(EXPECT):
+        raise ValueError("first line is not '%s...'" % EXPECT)
+    spec = first[len(EXPECT):]
+    head, _, rest = spec.partition(":")
+    if head.isdigit():
+        path = yaml_path
+        line, col, text = head, *rest.split(":", 1)
+    else:
+        # The loader joins the route path to the YAML's directory.
+        path = os.path.join(os.path.dirname(yaml_path), head)
+        line, col, text = rest.split(":", 2)
+    return path, int(line), int(col), text.strip()
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit("usage: bad_inputs_test.py WAFERSIM_BINARY SOURCE_DIR")
+    binary, source = sys.argv[1], sys.argv[2]
+    bad_dir = os.path.join(source, "tests", "bad")
+    passed, failures = 0, []
+
+    def check(name, ok, detail):
+        nonlocal passed
+        if ok:
+            passed += 1
+        else:
+            failures.append("%s: %s" % (name, detail))
+
+    files = sorted(glob.glob(os.path.join(bad_dir, "*.yaml")))
+    check("catalogue", len(files) >= 20, "only %d bad files" % len(files))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "x.h5")
+        for path in files:
+            name = os.path.basename(path)
+            try:
+                want_path, line, col, text = expectation(path)
+            except ValueError as e:
+                check(name, False, str(e))
+                continue
+            prefix = "%s:%d:%d: " % (want_path, line, col)
+            for command in (["run", path, "-o", out, "-q"],
+                            ["validate", path]):
+                label = "%s (%s)" % (name, command[0])
+                r = subprocess.run([binary] + command, capture_output=True,
+                                   timeout=120)
+                stderr = r.stderr.decode("utf-8", "replace")
+                first = stderr.splitlines()[0] if stderr else ""
+                problems = []
+                if r.returncode != EX_DATAERR:
+                    problems.append("exit status %d, expected %d"
+                                    % (r.returncode, EX_DATAERR))
+                if not first.startswith(prefix):
+                    problems.append("stderr starts %r, expected %r"
+                                    % (first, prefix))
+                elif text not in first:
+                    problems.append("message %r lacks %r" % (first, text))
+                for leftover in (out, out + ".partial"):
+                    if os.path.exists(leftover):
+                        problems.append("left %s behind" % leftover)
+                        os.unlink(leftover)
+                check(label, not problems, "; ".join(problems))
+
+        # The scenario file itself missing or not a file: 66, with the path.
+        missing = os.path.join(tmp, "no-such-scenario.yaml")
+        for target, why in ((missing, "No such file or directory"),
+                            (tmp, "Is a directory")):
+            for command in (["run", target, "-o", out, "-q"],
+                            ["validate", target]):
+                label = "%s (%s)" % (os.path.basename(target), command[0])
+                r = subprocess.run([binary] + command, capture_output=True,
+                                   timeout=120)
+                stderr = r.stderr.decode("utf-8", "replace")
+                want = "%s: cannot read: %s" % (target, why)
+                problems = []
+                if r.returncode != EX_NOINPUT:
+                    problems.append("exit status %d, expected %d"
+                                    % (r.returncode, EX_NOINPUT))
+                if not stderr.startswith(want):
+                    problems.append("stderr %r, expected %r" % (stderr, want))
+                if os.path.exists(out) or os.path.exists(out + ".partial"):
+                    problems.append("left an output file behind")
+                check(label, not problems, "; ".join(problems))
+
+    for f in failures:
+        print("FAIL " + f)
+    print("%d passed, %d failed" % (passed, len(failures)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
