@@ -1,0 +1,12 @@
+/* commands.h - the wafersim commands; each takes the arguments after the
+ * command word (argv[0] is the command) and returns the exit status. */
+#ifndef WAFERSIM_COMMANDS_H
+#define WAFERSIM_COMMANDS_H
+
+/* The text of `wafersim --help`. */
+extern const char cli_usage_text[];
+
+int command_run(int argc, char **argv);
+int command_validate(int argc, char **argv);
+
+#endif
