@@ -96,6 +96,29 @@ const char *route_csv_suggest(const char *name, const char *const *known,
     return best_distance <= limit ? best : NULL;
 }
 
+void route_csv_list_names(const char *const *names, size_t n, size_t total,
+                          char *buf, size_t size)
+{
+    /* Enough to recognise a typo; a list of 1e5 names helps nobody. */
+    enum { BUDGET = 200 };
+    size_t used = 0, shown = 0;
+
+    if (size == 0)
+        return;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && i < total; i++) {
+        size_t length = strlen(names[i]);
+        if (used + length + 2 > BUDGET || used + length + 2 >= size)
+            break;
+        used += (size_t)snprintf(buf + used, size - used, "%s%s",
+                                 i ? ", " : "", names[i]);
+        shown++;
+    }
+    if (shown < total)
+        snprintf(buf + used, size - used, "%s... (%zu in all)",
+                 shown ? ", " : "", total);
+}
+
 double route_csv_unit_days(const char *text, size_t length)
 {
     static const struct {
@@ -392,11 +415,17 @@ static const enum route_field *required_fields(enum dist_kind kind,
     return NULL;
 }
 
+/* The file a field's line and col refer to: its step's, or a setting's. */
+static const char *text_path(const route_where *where, const route_text *t)
+{
+    return t->path ? t->path : where->path;
+}
+
 static int field_error(ws_error *err, const route_where *where,
                        const route_text *field, const char *message)
 {
-    return ws_error_set(err, WS_EDATA, where->path, field->line, field->col,
-                        "%s", message);
+    return ws_error_set(err, WS_EDATA, text_path(where, field), field->line,
+                        field->col, "%s", message);
 }
 
 int route_csv_build_dist(const route_text fields[ROUTE_FIELD_COUNT],
@@ -414,8 +443,8 @@ int route_csv_build_dist(const route_text fields[ROUTE_FIELD_COUNT],
 
     if (kind_field->text) {
         if (dist_kind_from_name(kind_field->text, &kind) != 0)
-            return ws_error_set(err, WS_EDATA, where->path, kind_field->line,
-                                kind_field->col,
+            return ws_error_set(err, WS_EDATA, text_path(where, kind_field),
+                                kind_field->line, kind_field->col,
                                 "unknown distribution '%s' (use constant, "
                                 "uniform, exponential, normal, lognormal, "
                                 "gamma or triangular)", kind_field->text);
@@ -423,8 +452,8 @@ int route_csv_build_dist(const route_text fields[ROUTE_FIELD_COUNT],
     if (unit_field->text) {
         unit_days = route_csv_unit_days(unit_field->text, unit_field->length);
         if (unit_days == 0.0)
-            return ws_error_set(err, WS_EDATA, where->path, unit_field->line,
-                                unit_field->col,
+            return ws_error_set(err, WS_EDATA, text_path(where, unit_field),
+                                unit_field->line, unit_field->col,
                                 "unknown unit '%s' (use s, min, h or d)",
                                 unit_field->text);
     }
@@ -437,18 +466,20 @@ int route_csv_build_dist(const route_text fields[ROUTE_FIELD_COUNT],
             continue;
         slot = param_slot(kind, (enum route_field)f);
         if (slot < 0)
-            return ws_error_set(err, WS_EDATA, where->path, t->key_line,
-                                t->key_col, "'%s' is not a parameter of %s",
+            return ws_error_set(err, WS_EDATA, text_path(where, t),
+                                t->key_line, t->key_col,
+                                "'%s' is not a parameter of %s",
                                 field_names[f], dist_kind_name(kind));
         if (route_csv_parse_double(t->text, t->length, &values[f],
                                    &reason) != 0)
-            return ws_error_set(err, WS_EDATA, where->path, t->line, t->col,
-                                "'%s' %s: '%s'", field_names[f], reason,
+            return ws_error_set(err, WS_EDATA, text_path(where, t), t->line,
+                                t->col, "'%s' %s: '%s'", field_names[f], reason,
                                 t->text);
         if (given[slot]) {
             const char *other = kind == DIST_CONSTANT ? "mean" : "sd";
-            return ws_error_set(err, WS_EDATA, where->path, t->key_line,
-                                t->key_col, "give '%s' or '%s', not both",
+            return ws_error_set(err, WS_EDATA, text_path(where, t),
+                                t->key_line, t->key_col,
+                                "give '%s' or '%s', not both",
                                 other, field_names[f]);
         }
         given[slot] = 1;
@@ -472,7 +503,8 @@ int route_csv_build_dist(const route_text fields[ROUTE_FIELD_COUNT],
     if (kind == DIST_NORMAL && fields[ROUTE_FIELD_CV].text) {
         /* dist takes sd; cv is the usual way to state spread in fabs. */
         if (values[ROUTE_FIELD_CV] < 0.0)
-            return ws_error_set(err, WS_EDATA, where->path,
+            return ws_error_set(err, WS_EDATA,
+                                text_path(where, &fields[ROUTE_FIELD_CV]),
                                 fields[ROUTE_FIELD_CV].line,
                                 fields[ROUTE_FIELD_CV].col,
                                 "normal: cv must be >= 0 (got %g)",
@@ -491,7 +523,8 @@ int route_csv_build_dist(const route_text fields[ROUTE_FIELD_COUNT],
             f = ROUTE_FIELD_CV;
         if (f >= 0 && fields[f].text)
             at = &fields[f];
-        return ws_error_set(err, WS_EDATA, where->path,
+        return ws_error_set(err, WS_EDATA,
+                            at ? text_path(where, at) : where->path,
                             at ? at->line : where->line,
                             at ? at->col : where->col, "%s: %s",
                             dist_kind_name(kind), why);
@@ -537,8 +570,8 @@ int route_csv_add_step(product *p, const route_text fields[ROUTE_FIELD_COUNT],
                             (int)step_number);
     g = route_csv_groups_find(groups, group->text);
     if (g < 0)
-        return ws_error_set(err, WS_EDATA, where->path, group->line,
-                            group->col, "unknown tool group '%s'",
+        return ws_error_set(err, WS_EDATA, text_path(where, group),
+                            group->line, group->col, "unknown tool group '%s'",
                             group->text);
     if (name->text && route_csv_check_name(name->text, name->length, why,
                                            sizeof why) != 0)
@@ -551,8 +584,8 @@ int route_csv_add_step(product *p, const route_text fields[ROUTE_FIELD_COUNT],
         else if (strcmp(per->text, "batch") == 0)
             time_per = TIME_PER_BATCH;
         else
-            return ws_error_set(err, WS_EDATA, where->path, per->line,
-                                per->col,
+            return ws_error_set(err, WS_EDATA, text_path(where, per),
+                                per->line, per->col,
                                 "unknown 'per' value '%s' (use wafer, lot "
                                 "or batch)", per->text);
     }
@@ -766,16 +799,88 @@ static void csv_free(csv_reader *r)
     free(r->cells);
 }
 
+/* Applies the overrides that select step number (named by its fields as
+ * changed so far) to its fields; matched[k] records the step override k
+ * chose, so a name chosen twice is found ambiguous. */
+static int override_row(const route_override *o, size_t n, int32_t *matched,
+                        route_text fields[ROUTE_FIELD_COUNT], int32_t number,
+                        const product *p, ws_error *err)
+{
+    char default_name[32];
+
+    snprintf(default_name, sizeof default_name, "step %d", (int)number);
+    for (size_t k = 0; k < n; k++) {
+        const char *name = fields[ROUTE_FIELD_STEP].text
+                               ? fields[ROUTE_FIELD_STEP].text : default_name;
+        route_text *t;
+
+        if (o[k].name ? strcmp(o[k].name, name) != 0 : o[k].number != number)
+            continue;
+        if (matched[k] != 0)
+            return ws_error_set(err, WS_EDATA, o[k].path, o[k].line, o[k].col,
+                                "step name '%s' is ambiguous: steps #%d and "
+                                "#%d of the route of product '%s' have it "
+                                "(use #N to choose one)", o[k].name,
+                                (int)matched[k], (int)number, p->name);
+        matched[k] = number;
+        t = &fields[o[k].field];
+        t->text = o[k].value;
+        t->length = strlen(o[k].value);
+        t->line = t->key_line = o[k].line;
+        t->col = t->key_col = o[k].col;
+        t->path = o[k].path;
+    }
+    return 0;
+}
+
+/* The first override that chose no step, reported at the override. */
+static int override_unmatched(const route_override *o, size_t n,
+                              const int32_t *matched, const product *p,
+                              ws_error *err)
+{
+    for (size_t k = 0; k < n; k++) {
+        const char *names[ROUTE_CSV_LIST_NAMES];
+        size_t shown = 0;
+        char list[512];
+
+        if (matched[k] != 0)
+            continue;
+        if (!o[k].name)
+            return ws_error_set(err, WS_EDATA, o[k].path, o[k].line, o[k].col,
+                                "there is no step #%d: the route of product "
+                                "'%s' has %d steps", (int)o[k].number,
+                                p->name, (int)p->nsteps);
+        while (shown < ROUTE_CSV_LIST_NAMES && shown < (size_t)p->nsteps) {
+            names[shown] = p->steps[shown].name;
+            shown++;
+        }
+        route_csv_list_names(names, shown, (size_t)p->nsteps, list,
+                             sizeof list);
+        return ws_error_set(err, WS_EDATA, o[k].path, o[k].line, o[k].col,
+                            "no step '%s' in the route of product '%s' "
+                            "(steps: %s)", o[k].name, p->name, list);
+    }
+    return 0;
+}
+
 int route_csv_read(product *p, const char *text, size_t length,
                    const char *path, double default_unit_days,
                    int64_t other_steps, const route_groups *groups,
+                   const route_override *overrides, size_t noverrides,
                    ws_error *err)
 {
     csv_reader r = {0};
     int columns[ROUTE_FIELD_COUNT];     /* field of each header cell */
     size_t ncolumns;
     int32_t nsteps = 0;
+    int32_t *matched = NULL;
     int rc;
+
+    if (noverrides > 0) {
+        matched = calloc(noverrides, sizeof *matched);
+        if (!matched)
+            return ws_error_set(err, WS_ENOMEM, path, 0, 0, "out of memory");
+    }
 
     r.text = text;
     r.length = length;
@@ -787,16 +892,15 @@ int route_csv_read(product *p, const char *text, size_t length,
 
     rc = route_csv_check_text(text, length, path, 0, err);
     if (rc != 0)
-        return rc;
+        goto out;
     rc = csv_next_record(&r, err);
     if (rc <= 0) {
-        csv_free(&r);
-        if (rc < 0)
-            return rc;
-        return ws_error_set(err, WS_EDATA, path, r.line, r.col,
-                            "no header line: a route CSV starts with a "
-                            "line naming its columns, e.g. "
-                            "step,tool_group,mean");
+        if (rc == 0)
+            rc = ws_error_set(err, WS_EDATA, path, r.line, r.col,
+                              "no header line: a route CSV starts with a "
+                              "line naming its columns, e.g. "
+                              "step,tool_group,mean");
+        goto out;
     }
     ncolumns = r.ncells;
     {
@@ -875,8 +979,11 @@ int route_csv_read(product *p, const char *text, size_t length,
         where.line = r.record_line;
         where.col = 1;
         nsteps++;
-        rc = route_csv_add_step(p, fields, nsteps, default_unit_days, groups,
-                                &where, err);
+        rc = override_row(overrides, noverrides, matched, fields, nsteps, p,
+                          err);
+        if (rc == 0)
+            rc = route_csv_add_step(p, fields, nsteps, default_unit_days,
+                                    groups, &where, err);
         if (rc != 0)
             goto out;
     }
@@ -886,7 +993,10 @@ int route_csv_read(product *p, const char *text, size_t length,
         rc = ws_error_set(err, WS_EDATA, path, r.line, r.col,
                           "the route has no steps: no rows follow the "
                           "header");
+    else
+        rc = override_unmatched(overrides, noverrides, matched, p, err);
 out:
+    free(matched);
     csv_free(&r);
     return rc;
 }

@@ -44,7 +44,10 @@ enum route_field {
 /* One field as written: text is NUL-terminated (length excludes the NUL)
  * or NULL when the field is absent; line and col (1-based) locate the
  * value, key_line and key_col its key (in a CSV, the cell again): errors
- * about a value point at the value, errors about the key at the key. */
+ * about a value point at the value, errors about the key at the key.
+ * path is NULL when the field was written in the file of its step (the
+ * route_where's); a field given by a setting names where the setting was
+ * written instead ("--set PATH=VALUE" with line and col 0, or a file). */
 typedef struct route_text {
     const char *text;
     size_t length;
@@ -52,6 +55,7 @@ typedef struct route_text {
     int col;
     int key_line;
     int key_col;
+    const char *path;
 } route_text;
 
 /* Where a step or distribution as a whole was written (the CSV row or the
@@ -128,13 +132,42 @@ int route_csv_add_step(product *p, const route_text fields[ROUTE_FIELD_COUNT],
                        const route_groups *groups, const route_where *where,
                        ws_error *err);
 
+/* A setting's change to one cell of a route CSV: the field of the step
+ * named name (its step cell, or "step N" when that is empty, as changed
+ * by the overrides before this one) or, when name is NULL, of step number
+ * number (1-based) takes value, as if the cell said so.  The cell's
+ * errors, and a step that is missing or whose name is ambiguous, are
+ * reported at path:line:col (line 0: no position, e.g. "--set ..."). */
+typedef struct route_override {
+    const char *name;
+    int32_t number;
+    enum route_field field;
+    const char *value;          /* NUL-terminated, not empty */
+    const char *path;
+    int line;
+    int col;
+} route_override;
+
 /* Reads a route CSV (text of length bytes, named path in messages) and
  * appends its steps to p; other_steps is the number of steps in the
- * routes read before (see ROUTE_CSV_MAX_TOTAL_STEPS). */
+ * routes read before (see ROUTE_CSV_MAX_TOTAL_STEPS).  The overrides
+ * (noverrides of them, in the order given) change cells of the rows as
+ * they are read; each must select exactly one step. */
 int route_csv_read(product *p, const char *text, size_t length,
                    const char *path, double default_unit_days,
                    int64_t other_steps, const route_groups *groups,
+                   const route_override *overrides, size_t noverrides,
                    ws_error *err);
+
+/* Up to ROUTE_CSV_LIST_NAMES names are listed in a message. */
+#define ROUTE_CSV_LIST_NAMES 12
+
+/* Writes "a, b, c" into buf for messages that say what exists when a name
+ * is not found: names holds the first n of total names; fewer are shown
+ * when they would not fit in about 200 bytes, and "... (total in all)"
+ * ends a shortened list. */
+void route_csv_list_names(const char *const *names, size_t n, size_t total,
+                          char *buf, size_t size);
 
 /* Checks that text is UTF-8 without NUL or control characters other than
  * tab, LF and CR (a CR alone only when allow_lone_cr); on failure fills

@@ -17,6 +17,54 @@
 
 int scenario_load_file(const char *path, model **out, ws_error *err);
 
+/* A setting: the scalar at a dotted path takes a new value, as if the YAML
+ * file had said so (added when the file leaves the key out).  Paths name
+ * keys the format documents: "horizon_days", "tool_groups.LITHO.tools",
+ * "products.N28.wafers_per_month", "products.N28.interarrival.mean", and
+ * route steps, inline or from CSV, as "products.N28.route.STEP.FIELD"
+ * where STEP is the step's name or #N (1-based) and FIELD a route column
+ * ("mean", "cv", "tool_group", ...).  A segment in double quotes may hold
+ * dots.  Errors in a setting name it: when origin is NULL the message is
+ * about "--set PATH=VALUE", otherwise err gets origin:line:col. */
+typedef struct scenario_setting {
+    const char *path;
+    const char *value;          /* YAML scalar text, e.g. "55000" */
+    const char *origin;         /* file where the setting was written, or NULL */
+    int line;
+    int col;
+} scenario_setting;
+
+/* scenario_load_file with settings applied in order (later ones win). */
+int scenario_load_file_with(const char *path, const scenario_setting *settings,
+                            size_t nsettings, model **out, ws_error *err);
+
+/* Parses "PATH=VALUE" as given to --set (VALUE may be empty, PATH may not);
+ * the setting points into text.  0, or -1 when there is no '='. */
+int scenario_setting_parse(const char *text, scenario_setting *out);
+
+/* The design of a sweep: the scenario's `sweep:` section expanded into
+ * points (docs/scenario-format.md, "Sweeps").  Point p sets parameter j to
+ * values[p * nparams + j]. */
+typedef struct sweep_design {
+    char *kind;                 /* "grid", "zip" or "lhs" */
+    int32_t nparams;
+    char **params;              /* dotted paths, as written */
+    int32_t npoints;
+    char **values;              /* [point * nparams + param], scalar text */
+    double *numbers;            /* the same as numbers, NaN if not numeric */
+    int *lines;                 /* [param]: where the parameter was written */
+    int *cols;
+} sweep_design;
+
+/* Reads the sweep section of the scenario at path (with the settings
+ * applied to the rest of the file).  *out is NULL when the file has no
+ * sweep section.  The design's points are checked: loading the scenario
+ * with each point's settings must succeed, else the error names the point. */
+int scenario_load_design(const char *path, const scenario_setting *settings,
+                         size_t nsettings, sweep_design **out, ws_error *err);
+
+void sweep_design_destroy(sweep_design *d);
+
 /* Reads a scenario from memory; path names it in messages and anchors
  * relative route paths. */
 int scenario_load_string(const char *text, size_t length, const char *path,
