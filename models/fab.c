@@ -322,7 +322,7 @@ static int state_init(fab_state *s, const model *m, const fab_options *opt,
         int32_t n = m->groups[g].tools;
         gs->queue_head = gs->queue_tail = -1;
         gs->idle = malloc((size_t)n * sizeof *gs->idle);
-        gs->rng = stream_create(m->seed, opt->scenario, replication,
+        gs->rng = stream_create(m->seed, opt->stream_scenario, replication,
                                 STREAM_PROCESS + g);
         if (!gs->idle || !gs->rng)
             return ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
@@ -339,7 +339,7 @@ static int state_init(fab_state *s, const model *m, const fab_options *opt,
     for (size_t p = 0; p < P; p++) {
         time_integral_init(&s->wip_time[p], 0.0, 0.0);
         if (m->products[p].release == RELEASE_RANDOM) {
-            s->release_rng[p] = stream_create(m->seed, opt->scenario,
+            s->release_rng[p] = stream_create(m->seed, opt->stream_scenario,
                                               replication, STREAM_RELEASE + p);
             if (!s->release_rng[p])
                 return ws_error_set(err, WS_ENOMEM, NULL, 0, 0,

@@ -47,7 +47,11 @@ typedef struct fab_result {
 } fab_result;
 
 typedef struct fab_options {
-    uint32_t scenario;          /* index used to key random streams */
+    uint32_t scenario;          /* index of the scenario (sweep point) in
+                                   the output, copied to the result */
+    uint32_t stream_scenario;   /* keys the random streams: the same for
+                                   every point of a sweep gives common
+                                   random numbers across points */
     int record_lots;            /* fill fab_result.lots */
 } fab_options;
 

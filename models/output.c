@@ -33,7 +33,7 @@
 #include "../sim/date.h"
 
 #define OUTPUT_FORMAT_VERSION 1
-#define OUTPUT_DEFLATE_LEVEL 4
+#define OUTPUT_DEFLATE_LEVEL 1
 /* Records per chunk of a lots column: 32 KiB of doubles, big enough to
  * compress well, small enough that appending a few lots stays cheap. */
 #define OUTPUT_LOT_CHUNK 4096
@@ -137,20 +137,93 @@ static const lot_column_spec lot_columns[NLOT_COLUMNS] = {
     {"wafers", COLUMN_INT32, "wafer", "wafers in the lot"},
 };
 
+/* Model data that may differ between the scenarios (points) of a sweep,
+ * over (scenario, product) or (scenario, tool_group), written by
+ * output_set_scenario. */
+enum scenario_var { SV_RAW_TIME, SV_LOT_SIZE, SV_TOOLS, NSCENARIO_VARS };
+
+typedef struct scenario_var_spec {
+    const char *name;
+    enum output_dim dim;
+    int integer;
+    const char *units;
+    const char *long_name;
+} scenario_var_spec;
+
+static const scenario_var_spec scenario_vars[NSCENARIO_VARS] = {
+    {"raw_process_time_days", DIM_PRODUCT, 0, "day",
+     "sum of the mean step times of one lot"},
+    {"lot_size", DIM_PRODUCT, 1, "wafer", "wafers per lot"},
+    {"tools", DIM_TOOL_GROUP, 1, "1", "tools in the group"},
+};
+
+/* Summary over replications per scenario, written by output_finish. */
+enum summary_var {
+    SUM_REPLICATIONS,
+    SUM_WAFERS, SUM_WAFERS_CI,
+    SUM_CYCLE, SUM_CYCLE_CI,
+    SUM_XFACTOR, SUM_XFACTOR_CI,
+    SUM_BOTTLENECK_UTIL, SUM_BOTTLENECK_UTIL_CI,
+    SUM_BOTTLENECK,
+    NSUMMARY_VARS
+};
+
+typedef struct summary_var_spec {
+    const char *name;
+    int per_product;            /* (scenario, product), else (scenario) */
+    enum column_type type;
+    const char *units;
+    const char *long_name;
+} summary_var_spec;
+
+static const summary_var_spec summary_vars[NSUMMARY_VARS] = {
+    {"summary_replications", 0, COLUMN_INT32, "1",
+     "replications behind the summary"},
+    {"summary_wafers_per_month", 1, COLUMN_DOUBLE, "wafer/month",
+     "mean over replications of wafers out per month after the warm-up"},
+    {"summary_wafers_per_month_ci95", 1, COLUMN_DOUBLE, "wafer/month",
+     "half-width of the 95% confidence interval (Student t)"},
+    {"summary_cycle_time_days", 1, COLUMN_DOUBLE, "day",
+     "mean over replications of the mean cycle time after the warm-up"},
+    {"summary_cycle_time_days_ci95", 1, COLUMN_DOUBLE, "day",
+     "half-width of the 95% confidence interval (Student t)"},
+    {"summary_x_factor", 1, COLUMN_DOUBLE, "1",
+     "mean over replications of cycle time / raw process time"},
+    {"summary_x_factor_ci95", 1, COLUMN_DOUBLE, "1",
+     "half-width of the 95% confidence interval (Student t)"},
+    {"summary_bottleneck_utilisation", 0, COLUMN_DOUBLE, "1",
+     "mean utilisation of the tool group with the highest mean"},
+    {"summary_bottleneck_utilisation_ci95", 0, COLUMN_DOUBLE, "1",
+     "half-width of the 95% confidence interval (Student t)"},
+    {"summary_bottleneck", 0, COLUMN_STRING, "1",
+     "tool group with the highest mean utilisation after the warm-up"},
+};
+
 struct output {
     char *path;
     char *partial;
     hid_t file;
     hid_t string_type;          /* variable-length UTF-8, owned */
+    hid_t bool_type;            /* the committed bool_t, opened */
     hid_t result[NRESULT_VARS];
+    hid_t scenario_var[NSCENARIO_VARS];
+    hid_t task_done;            /* bool_t (scenario, replication) */
+    hid_t task_lots;            /* int64 (scenario, replication) */
     hid_t lots_group;
     hid_t lot_coord;
     hid_t lot_column[NLOT_COLUMNS];
     hsize_t size[NDIMS];
     char **product_names;       /* copies, for the lot_product column */
     int32_t nproducts;
+    char **group_names;
+    int32_t ngroups;
+    /* What every scenario's model must share with scenario 0's. */
+    int64_t start_date;
+    double horizon_days;
+    double warmup_days;
     unsigned char *written;     /* [scenario * R + replication] */
     hsize_t nlots;
+    summary *sum;
 };
 
 /* ---- errors ------------------------------------------------------------ */
@@ -582,14 +655,14 @@ static int create_month_coordinates(output *o, const model *m,
         rc = output_fail(o, err, WS_EIO, "cannot close month_days");
     if (dw >= 0 && H5Dclose(dw) < 0 && rc == 0)
         rc = output_fail(o, err, WS_EIO, "cannot close warmup");
-    if (H5Tclose(bool_type) < 0 && rc == 0)
-        rc = output_fail(o, err, WS_EIO, "cannot close the %s type",
-                         OUTPUT_BOOL_TYPE);
+    o->bool_type = bool_type;   /* committed; closed with the file */
     return rc;
 }
 
+/* scenario_coords: the swept parameters' names, space-separated, for the
+ * CF `coordinates` attribute ("" for a plain run). */
 static int create_result_vars(output *o, const hid_t scale[NDIMS],
-                              ws_error *err)
+                              const char *scenario_coords, ws_error *err)
 {
     for (size_t v = 0; v < NRESULT_VARS; v++) {
         const result_var *rv = &result_vars[v];
@@ -614,8 +687,12 @@ static int create_result_vars(output *o, const hid_t scale[NDIMS],
         int rc = attr_nan_fill(o, d, err);
         if (rc == 0)
             rc = describe(o, d, rv->long_name, rv->units, err);
-        if (rc == 0 && monthly)
-            rc = attr_string(o, d, "coordinates", "warmup month_days", err);
+        char coords[4096];
+        snprintf(coords, sizeof coords, "%s%s%s",
+                 monthly ? "warmup month_days" : "",
+                 monthly && scenario_coords[0] ? " " : "", scenario_coords);
+        if (rc == 0 && coords[0])
+            rc = attr_string(o, d, "coordinates", coords, err);
         for (int i = 0; i < rv->rank && rc == 0; i++)
             rc = attach_scale(o, d, scale[rv->dims[i]], (unsigned)i, err);
         if (rc)
@@ -624,74 +701,180 @@ static int create_result_vars(output *o, const hid_t scale[NDIMS],
     return 0;
 }
 
-/* raw_process_time_days, lot_size and tools: model data, written once. */
-static int create_static_vars(output *o, const model *m,
-                              const hid_t scale[NDIMS], ws_error *err)
+/* A fixed-size dataset over the given dimensions, described and attached
+ * to its scales; contiguous, since it is small and written piecemeal. */
+static hid_t create_plain_var(output *o, const char *name, hid_t type,
+                              int rank, const enum output_dim *dims,
+                              const hid_t scale[NDIMS], const char *units,
+                              const char *long_name, ws_error *err)
 {
-    size_t np = (size_t)m->nproducts, ng = (size_t)m->ngroups;
-    hsize_t hp = np, hg = ng;
-    size_t most = np > ng ? np : ng;
-    double *raw = malloc((np ? np : 1) * sizeof *raw);
-    int32_t *ints = malloc((most ? most : 1) * sizeof *ints);
-    if (!raw || !ints) {
-        free(raw);
-        free(ints);
-        return ws_error_set(err, WS_ENOMEM, o->partial, 0, 0,
-                            "out of memory");
-    }
-    int rc = 0;
-    for (size_t p = 0; p < np; p++)
-        raw[p] = product_raw_process_time(&m->products[p]);
-
-    dataset_spec s = {"raw_process_time_days", H5T_IEEE_F64LE, 1, &hp, NULL,
-                      NULL, H5T_NATIVE_DOUBLE};
+    hsize_t n[4];
+    for (int i = 0; i < rank; i++)
+        n[i] = o->size[dims[i]];
+    int is_double = H5Tequal(type, H5T_IEEE_F64LE) > 0;
+    dataset_spec s = {name, type, rank, n, NULL, NULL,
+                      is_double ? H5T_NATIVE_DOUBLE : -1};
     hid_t d = dataset_create(o, o->file, &s, err);
     if (d < 0)
+        return -1;
+    int rc = is_double ? attr_nan_fill(o, d, err) : 0;
+    if (rc == 0)
+        rc = describe(o, d, long_name, units, err);
+    for (int i = 0; i < rank && rc == 0; i++)
+        rc = attach_scale(o, d, scale[dims[i]], (unsigned)i, err);
+    if (rc) {
+        H5Dclose(d);
+        return -1;
+    }
+    return d;
+}
+
+/* Per-scenario model data and the task bookkeeping: task_done marks the
+ * replications in the file (what --resume and merge rely on), task_lots
+ * how many lot records each one appended. */
+static int create_scenario_and_task_vars(output *o, const hid_t scale[NDIMS],
+                                         ws_error *err)
+{
+    for (int v = 0; v < NSCENARIO_VARS; v++) {
+        const scenario_var_spec *sv = &scenario_vars[v];
+        enum output_dim dims[2] = {DIM_SCENARIO, sv->dim};
+        o->scenario_var[v] = create_plain_var(
+            o, sv->name, sv->integer ? H5T_STD_I32LE : H5T_IEEE_F64LE, 2,
+            dims, scale, sv->units, sv->long_name, err);
+        if (o->scenario_var[v] < 0)
+            return err->code;
+    }
+    enum output_dim task[2] = {DIM_SCENARIO, DIM_REPLICATION};
+    o->task_done = create_plain_var(o, "task_done", o->bool_type, 2, task,
+                                    scale, "1",
+                                    "the replication's results are in the file",
+                                    err);
+    if (o->task_done < 0)
+        return err->code;
+    o->task_lots = create_plain_var(o, "task_lots", H5T_STD_I64LE, 2, task,
+                                    scale, "1",
+                                    "lot records of the replication in group lots",
+                                    err);
+    return o->task_lots < 0 ? err->code : 0;
+}
+
+static int create_summary_vars(output *o, const hid_t scale[NDIMS],
+                               ws_error *err)
+{
+    for (int v = 0; v < NSUMMARY_VARS; v++) {
+        const summary_var_spec *sv = &summary_vars[v];
+        enum output_dim dims[2] = {DIM_SCENARIO, DIM_PRODUCT};
+        hid_t type = sv->type == COLUMN_INT32 ? H5T_STD_I32LE
+                   : sv->type == COLUMN_DOUBLE ? H5T_IEEE_F64LE
+                   : o->string_type;
+        hid_t d = create_plain_var(o, sv->name, type, sv->per_product ? 2 : 1,
+                                   dims, scale, sv->units, sv->long_name, err);
+        if (d < 0)
+            return err->code;
+        if (H5Dclose(d) < 0)
+            return output_fail(o, err, WS_EIO, "cannot close %s", sv->name);
+    }
+    return 0;
+}
+
+/* Units of a swept parameter, from the key its path ends in. */
+static const char *parameter_units(const char *path)
+{
+    static const struct { const char *key, *units; } table[] = {
+        {"wafers_per_month", "wafer/month"}, {"lots_per_day", "lot/day"},
+        {"lot_size", "wafer"}, {"tools", "1"}, {"first_release_day", "day"},
+        {"warmup_days", "day"},
+    };
+    const char *key = strrchr(path, '.');
+    key = key ? key + 1 : path;
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(key, table[i].key) == 0)
+            return table[i].units;
+    return "1";
+}
+
+/* The design of a sweep: a coordinate along scenario per parameter (named
+ * by its path; numbers when every value is one, else strings) and the
+ * matrix design(scenario, parameter). */
+static int create_design(output *o, const sweep_design *d,
+                         const hid_t scale[NDIMS], ws_error *err)
+{
+    int32_t np = d->nparams, n = d->npoints;
+    int rc = 0;
+    hsize_t hp = (hsize_t)np, dims[2] = {(hsize_t)n, (hsize_t)np};
+    dataset_spec ps = {"parameter", o->string_type, 1, &hp, NULL, NULL, -1};
+    hid_t pscale = dataset_create(o, o->file, &ps, err);
+    if (pscale < 0)
+        return err->code;
+    if (H5DSset_scale(pscale, "parameter") < 0)
+        rc = output_fail(o, err, WS_EIO, "cannot make parameter a dimension scale");
+    if (rc == 0)
+        rc = dataset_write_all(o, pscale, o->string_type, (size_t)np,
+                               d->params, err);
+    if (rc == 0)
+        rc = describe(o, pscale, "swept parameter (scenario path)", "1", err);
+
+    dataset_spec ds = {"design", H5T_IEEE_F64LE, 2, dims, NULL, NULL,
+                       H5T_NATIVE_DOUBLE};
+    hid_t dd = rc ? -1 : dataset_create(o, o->file, &ds, err);
+    if (rc == 0 && dd < 0)
         rc = err->code;
     if (rc == 0)
-        rc = dataset_write_all(o, d, H5T_NATIVE_DOUBLE, np, raw, err);
+        rc = dataset_write_all(o, dd, H5T_NATIVE_DOUBLE,
+                               (size_t)n * (size_t)np, d->numbers, err);
     if (rc == 0)
-        rc = attr_nan_fill(o, d, err);
+        rc = attr_nan_fill(o, dd, err);
     if (rc == 0)
-        rc = describe(o, d, "sum of the mean step times of one lot", "day",
-                      err);
+        rc = describe(o, dd, "value of each swept parameter at each scenario "
+                             "(NaN where not a number)", "1", err);
     if (rc == 0)
-        rc = attach_scale(o, d, scale[DIM_PRODUCT], 0, err);
-    if (d >= 0 && H5Dclose(d) < 0 && rc == 0)
-        rc = output_fail(o, err, WS_EIO, "cannot close %s", s.name);
+        rc = attr_string(o, dd, "sweep", d->kind, err);
+    if (rc == 0)
+        rc = attach_scale(o, dd, scale[DIM_SCENARIO], 0, err);
+    if (rc == 0)
+        rc = attach_scale(o, dd, pscale, 1, err);
+    if (dd >= 0 && H5Dclose(dd) < 0 && rc == 0)
+        rc = output_fail(o, err, WS_EIO, "cannot close design");
+    if (H5Dclose(pscale) < 0 && rc == 0)
+        rc = output_fail(o, err, WS_EIO, "cannot close parameter");
 
-    for (size_t p = 0; p < np; p++)
-        ints[p] = m->products[p].lot_size;
-    dataset_spec ls = {"lot_size", H5T_STD_I32LE, 1, &hp, NULL, NULL, -1};
-    d = rc ? -1 : dataset_create(o, o->file, &ls, err);
-    if (rc == 0 && d < 0)
-        rc = err->code;
-    if (rc == 0)
-        rc = dataset_write_all(o, d, H5T_NATIVE_INT32, np, ints, err);
-    if (rc == 0)
-        rc = describe(o, d, "wafers per lot", "wafer", err);
-    if (rc == 0)
-        rc = attach_scale(o, d, scale[DIM_PRODUCT], 0, err);
-    if (d >= 0 && H5Dclose(d) < 0 && rc == 0)
-        rc = output_fail(o, err, WS_EIO, "cannot close %s", ls.name);
-
-    for (size_t g = 0; g < ng; g++)
-        ints[g] = m->groups[g].tools;
-    dataset_spec ts = {"tools", H5T_STD_I32LE, 1, &hg, NULL, NULL, -1};
-    d = rc ? -1 : dataset_create(o, o->file, &ts, err);
-    if (rc == 0 && d < 0)
-        rc = err->code;
-    if (rc == 0)
-        rc = dataset_write_all(o, d, H5T_NATIVE_INT32, ng, ints, err);
-    if (rc == 0)
-        rc = describe(o, d, "tools in the group", "1", err);
-    if (rc == 0)
-        rc = attach_scale(o, d, scale[DIM_TOOL_GROUP], 0, err);
-    if (d >= 0 && H5Dclose(d) < 0 && rc == 0)
-        rc = output_fail(o, err, WS_EIO, "cannot close %s", ts.name);
-
-    free(raw);
-    free(ints);
+    double *column = malloc(((size_t)n + 1) * sizeof *column);
+    const char **texts = malloc(((size_t)n + 1) * sizeof *texts);
+    if (!column || !texts) {
+        free(column);
+        free(texts);
+        return rc ? rc : ws_error_set(err, WS_ENOMEM, o->partial, 0, 0,
+                                      "out of memory");
+    }
+    for (int32_t j = 0; j < np && rc == 0; j++) {
+        int numeric = 1;
+        for (int32_t p = 0; p < n; p++) {
+            column[p] = d->numbers[(size_t)p * (size_t)np + (size_t)j];
+            texts[p] = d->values[(size_t)p * (size_t)np + (size_t)j];
+            numeric &= !isnan(column[p]);
+        }
+        enum output_dim dim = DIM_SCENARIO;
+        char long_name[600];
+        snprintf(long_name, sizeof long_name, "swept parameter %s",
+                 d->params[j]);
+        hid_t v = create_plain_var(o, d->params[j],
+                                   numeric ? H5T_IEEE_F64LE : o->string_type,
+                                   1, &dim, scale,
+                                   numeric ? parameter_units(d->params[j]) : "1",
+                                   long_name, err);
+        if (v < 0) {
+            rc = err->code;
+            break;
+        }
+        rc = numeric ? dataset_write_all(o, v, H5T_NATIVE_DOUBLE, (size_t)n,
+                                         column, err)
+                     : dataset_write_all(o, v, o->string_type, (size_t)n,
+                                         texts, err);
+        if (H5Dclose(v) < 0 && rc == 0)
+            rc = output_fail(o, err, WS_EIO, "cannot close %s", d->params[j]);
+    }
+    free(column);
+    free(texts);
     return rc;
 }
 
@@ -748,6 +931,8 @@ static int create_lots_group(output *o, ws_error *err)
 static int create_root_attributes(output *o, const model *m,
                                   const output_meta *meta, ws_error *err)
 {
+    /* HDF5 wants a buffer even for an empty array. */
+    static const char *const no_settings = "";
     hid_t root = o->file;
     const model_source *src = m->nsources > 0 ? &m->sources[0] : NULL;
     size_t ninputs = m->nsources > 1 ? (size_t)m->nsources - 1 : 0;
@@ -794,6 +979,20 @@ static int create_root_attributes(output *o, const model *m,
         rc = attr_double(o, root, "warmup_days", m->warmup_days, err);
     if (rc == 0)
         rc = attr_int32(o, root, "replications", meta->nreplications, err);
+    if (rc == 0)
+        rc = attr_values(o, root, "settings", o->string_type, o->string_type,
+                         (size_t)meta->nsettings,
+                         meta->settings ? (const void *)meta->settings
+                                        : (const void *)&no_settings, err);
+    if (rc == 0)
+        rc = attr_string(o, root, "sweep", meta->design ? meta->design->kind : "",
+                         err);
+    if (rc == 0)
+        rc = attr_int32(o, root, "common_random_numbers", 1, err);
+    if (rc == 0)
+        rc = attr_int32(o, root, "shard_index", meta->shard_index, err);
+    if (rc == 0)
+        rc = attr_int32(o, root, "shard_count", meta->shard_count, err);
     free(inputs);
     return rc;
 }
@@ -806,8 +1005,11 @@ static output *output_alloc(const char *path)
     if (!o)
         return NULL;
     o->file = o->string_type = o->lots_group = o->lot_coord = -1;
+    o->bool_type = o->task_done = o->task_lots = -1;
     for (size_t v = 0; v < NRESULT_VARS; v++)
         o->result[v] = -1;
+    for (int v = 0; v < NSCENARIO_VARS; v++)
+        o->scenario_var[v] = -1;
     for (int c = 0; c < NLOT_COLUMNS; c++)
         o->lot_column[c] = -1;
     size_t n = strlen(path);
@@ -839,6 +1041,15 @@ static int output_close_ids(output *o)
     for (size_t v = 0; v < NRESULT_VARS; v++)
         if (o->result[v] >= 0 && H5Dclose(o->result[v]) < 0)
             status = -1;
+    for (int v = 0; v < NSCENARIO_VARS; v++)
+        if (o->scenario_var[v] >= 0 && H5Dclose(o->scenario_var[v]) < 0)
+            status = -1;
+    if (o->task_done >= 0 && H5Dclose(o->task_done) < 0)
+        status = -1;
+    if (o->task_lots >= 0 && H5Dclose(o->task_lots) < 0)
+        status = -1;
+    if (o->bool_type >= 0 && H5Tclose(o->bool_type) < 0)
+        status = -1;
     if (o->string_type >= 0 && H5Tclose(o->string_type) < 0)
         status = -1;
     if (o->file >= 0 && H5Fclose(o->file) < 0)
@@ -847,37 +1058,86 @@ static int output_close_ids(output *o)
         o->lot_column[c] = -1;
     for (size_t v = 0; v < NRESULT_VARS; v++)
         o->result[v] = -1;
+    for (int v = 0; v < NSCENARIO_VARS; v++)
+        o->scenario_var[v] = -1;
+    o->task_done = o->task_lots = o->bool_type = -1;
     o->lot_coord = o->lots_group = o->string_type = o->file = -1;
     return status;
 }
 
+static void free_names(char **names, int32_t n)
+{
+    if (!names)
+        return;
+    for (int32_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
 static void output_free(output *o)
 {
-    if (o->product_names) {
-        for (int32_t p = 0; p < o->nproducts; p++)
-            free(o->product_names[p]);
-        free(o->product_names);
-    }
+    free_names(o->product_names, o->nproducts);
+    free_names(o->group_names, o->ngroups);
+    summary_destroy(o->sum);
     free(o->written);
     free(o->path);
     free(o->partial);
     free(o);
 }
 
-static int copy_product_names(output *o, const model *m, ws_error *err)
+static char **copy_names(const char *const *names, int32_t n)
 {
-    o->product_names = calloc((size_t)m->nproducts + 1,
-                              sizeof *o->product_names);
-    if (!o->product_names)
+    char **copy = calloc((size_t)n + 1, sizeof *copy);
+    for (int32_t i = 0; copy && i < n; i++) {
+        size_t len = strlen(names[i]) + 1;
+        copy[i] = malloc(len);
+        if (!copy[i]) {
+            free_names(copy, i);
+            return NULL;
+        }
+        memcpy(copy[i], names[i], len);
+    }
+    return copy;
+}
+
+/* The in-memory side of the file: names, which replications are written,
+ * and the summary; o->size must be set. */
+static int init_memory(output *o, const char *const *products,
+                       const char *const *groups, ws_error *err)
+{
+    int32_t np = (int32_t)o->size[DIM_PRODUCT], ng = (int32_t)o->size[DIM_TOOL_GROUP];
+    int32_t points = (int32_t)o->size[DIM_SCENARIO];
+    int32_t reps = (int32_t)o->size[DIM_REPLICATION];
+    o->product_names = copy_names(products, np);
+    o->nproducts = o->product_names ? np : 0;
+    o->group_names = copy_names(groups, ng);
+    o->ngroups = o->group_names ? ng : 0;
+    o->written = calloc((size_t)points, (size_t)reps);
+    o->sum = summary_create(points, reps, np, ng);
+    if (!o->product_names || !o->group_names || !o->written || !o->sum
+        || summary_set_names(o->sum, products, groups) != 0)
         return ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory");
-    for (int32_t p = 0; p < m->nproducts; p++) {
-        size_t n = strlen(m->products[p].name) + 1;
-        o->product_names[p] = malloc(n);
-        if (!o->product_names[p])
-            return ws_error_set(err, WS_ENOMEM, o->partial, 0, 0,
-                                "out of memory");
-        memcpy(o->product_names[p], m->products[p].name, n);
-        o->nproducts = p + 1;
+    return 0;
+}
+
+/* "path=value, path=value" for the point's row of the summary table. */
+static int label_points(output *o, const sweep_design *d, ws_error *err)
+{
+    for (int32_t p = 0; d && p < d->npoints; p++) {
+        size_t n = 1;
+        for (int32_t j = 0; j < d->nparams; j++)
+            n += strlen(d->params[j]) + strlen(d->values[(size_t)p * (size_t)d->nparams + (size_t)j]) + 3;
+        char *label = malloc(n), *at = label;
+        if (!label)
+            return ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory");
+        *at = '\0';
+        for (int32_t j = 0; j < d->nparams; j++)
+            at += sprintf(at, "%s%s=%s", j ? ", " : "", d->params[j],
+                          d->values[(size_t)p * (size_t)d->nparams + (size_t)j]);
+        int rc = summary_set_label(o->sum, p, label);
+        free(label);
+        if (rc != 0)
+            return ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory");
     }
     return 0;
 }
@@ -897,12 +1157,25 @@ static int output_build(output *o, const model *m, const output_meta *meta,
     o->size[DIM_PRODUCT] = (hsize_t)m->nproducts;
     o->size[DIM_TOOL_GROUP] = (hsize_t)m->ngroups;
 
-    int rc = copy_product_names(o, m, err);
+    o->start_date = m->start_date;
+    o->horizon_days = m->horizon_days;
+    o->warmup_days = m->warmup_days;
+    const char **names = malloc(((size_t)m->nproducts + (size_t)m->ngroups + 1)
+                                * sizeof *names);
+    if (!names)
+        return ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory");
+    for (int32_t p = 0; p < m->nproducts; p++)
+        names[p] = m->products[p].name;
+    for (int32_t g = 0; g < m->ngroups; g++)
+        names[m->nproducts + g] = m->groups[g].name;
+    int rc = init_memory(o, names, names + m->nproducts, err);
+    free(names);
+    if (rc == 0)
+        rc = label_points(o, meta->design, err);
     if (rc)
         return rc;
-    o->written = calloc((size_t)meta->nscenarios, (size_t)meta->nreplications);
     double *bounds = malloc(((size_t)months + 1) * sizeof *bounds);
-    if (!o->written || !bounds) {
+    if (!bounds) {
         free(bounds);
         return ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory");
     }
@@ -948,14 +1221,29 @@ static int output_build(output *o, const model *m, const output_meta *meta,
             || H5Tset_cset(o->string_type, H5T_CSET_UTF8) < 0)
             rc = output_fail(o, err, WS_EIO, "cannot make the string type");
     }
+    char coords[4096] = "";
+    if (meta->design)
+        for (int32_t j = 0; j < meta->design->nparams; j++) {
+            const char *name = meta->design->params[j];
+            /* CF separates names by spaces; such a name stays a variable. */
+            if (strchr(name, ' ') || strlen(coords) + strlen(name) + 2 > sizeof coords)
+                continue;
+            if (coords[0])
+                strcat(coords, " ");
+            strcat(coords, name);
+        }
     if (rc == 0)
         rc = create_dimensions(o, m, bounds, scale, err);
     if (rc == 0)
         rc = create_month_coordinates(o, m, bounds, scale, err);
     if (rc == 0)
-        rc = create_result_vars(o, scale, err);
+        rc = create_result_vars(o, scale, coords, err);
     if (rc == 0)
-        rc = create_static_vars(o, m, scale, err);
+        rc = create_scenario_and_task_vars(o, scale, err);
+    if (rc == 0 && meta->design)
+        rc = create_design(o, meta->design, scale, err);
+    if (rc == 0)
+        rc = create_summary_vars(o, scale, err);
     if (rc == 0)
         rc = create_lots_group(o, err);
     if (rc == 0)
@@ -976,10 +1264,14 @@ int output_create(const char *path, const model *m, const output_meta *meta,
     if (!err)
         err = &ignored;
     *out = NULL;
-    if (meta->nscenarios < 1 || meta->nreplications < 1)
+    if (meta->nscenarios < 1 || meta->nreplications < 1
+        || meta->shard_count < 1 || meta->shard_index < 0
+        || meta->shard_index >= meta->shard_count
+        || (meta->design && meta->design->npoints != meta->nscenarios))
         return ws_error_set(err, WS_ESOFTWARE, path, 0, 0,
                             "output needs at least one scenario and one "
-                            "replication (got %d and %d)",
+                            "replication, a shard within its count, and a "
+                            "design with a point per scenario (got %d and %d)",
                             (int)meta->nscenarios, (int)meta->nreplications);
     output *o = output_alloc(path);
     if (!o)
@@ -1131,30 +1423,187 @@ int output_write_replication(output *o, const fab_result *r, ws_error *err)
     }
     if (rc == 0)
         rc = append_lots(o, r, err);
+    /* Marked done after the data, so a file cut short mid-write never
+     * claims a replication it does not hold in full. */
+    hsize_t task[2] = {r->scenario, r->replication}, one[2] = {1, 1};
+    signed char yes = 1;
+    int64_t nlots = (int64_t)r->nlots;
+    if (rc == 0)
+        rc = dataset_write_slab(o, o->task_lots, H5T_NATIVE_INT64, 2, task,
+                                one, &nlots, err);
+    if (rc == 0)
+        rc = dataset_write_slab(o, o->task_done, o->bool_type, 2, task, one,
+                                &yes, err);
     /* Flushing here is what makes a killed run's .partial readable. */
     if (rc == 0 && H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
         rc = output_fail(o, err, WS_EIO, "cannot flush the file");
-    if (rc == 0)
+    if (rc == 0) {
         o->written[(size_t)r->scenario * (size_t)o->size[DIM_REPLICATION]
                    + r->replication] = 1;
+        summary_add_result(o->sum, (int32_t)r->scenario, r);
+    }
     hdf5_quiet_end(&quiet);
     return rc;
 }
 
-int output_finish(output *o, ws_error *err)
+int output_has_replication(const output *o, int32_t scenario,
+                           int32_t replication)
 {
+    return o->written[(size_t)scenario * (size_t)o->size[DIM_REPLICATION]
+                      + (size_t)replication];
+}
+
+int output_set_scenario(output *o, int32_t s, const model *m, ws_error *err)
+{
+    ws_error ignored;
+    if (!err)
+        err = &ignored;
+    if (s < 0 || (hsize_t)s >= o->size[DIM_SCENARIO])
+        return ws_error_set(err, WS_ESOFTWARE, o->partial, 0, 0,
+                            "scenario %d outside the file", (int)s);
+    int same = m->nproducts == o->nproducts && m->ngroups == o->ngroups
+               && m->start_date == o->start_date
+               && m->horizon_days == o->horizon_days;
+    for (int32_t p = 0; same && p < m->nproducts; p++)
+        same = strcmp(m->products[p].name, o->product_names[p]) == 0;
+    for (int32_t g = 0; same && g < m->ngroups; g++)
+        same = strcmp(m->groups[g].name, o->group_names[g]) == 0;
+    if (!same)
+        return ws_error_set(err, WS_EDATA, o->partial, 0, 0,
+                            "scenario %d does not have the products, tool "
+                            "groups and months of scenario 0", (int)s);
+    if (m->warmup_days != o->warmup_days)
+        return ws_error_set(err, WS_EDATA, o->partial, 0, 0,
+                            "scenario %d has a warm-up of %g days, scenario 0 "
+                            "of %g: every scenario must share the months' "
+                            "warm-up flags", (int)s, m->warmup_days,
+                            o->warmup_days);
+    size_t np = (size_t)m->nproducts, ng = (size_t)m->ngroups;
+    size_t most = np > ng ? np : ng;
+    double *raw = malloc((np + 1) * sizeof *raw);
+    int32_t *ints = malloc((most + 1) * sizeof *ints);
+    int rc = 0;
+    if (!raw || !ints)
+        rc = ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory");
     hdf5_quiet quiet;
     hdf5_quiet_begin(&quiet);
+    hsize_t start[2] = {(hsize_t)s, 0}, count[2] = {1, np};
+    if (rc == 0) {
+        for (size_t p = 0; p < np; p++)
+            raw[p] = product_raw_process_time(&m->products[p]);
+        summary_set_raw_process_times(o->sum, s, raw);
+        rc = dataset_write_slab(o, o->scenario_var[SV_RAW_TIME],
+                                H5T_NATIVE_DOUBLE, 2, start, count, raw, err);
+    }
+    if (rc == 0) {
+        for (size_t p = 0; p < np; p++)
+            ints[p] = m->products[p].lot_size;
+        rc = dataset_write_slab(o, o->scenario_var[SV_LOT_SIZE],
+                                H5T_NATIVE_INT32, 2, start, count, ints, err);
+    }
+    if (rc == 0) {
+        for (size_t g = 0; g < ng; g++)
+            ints[g] = m->groups[g].tools;
+        count[1] = ng;
+        rc = dataset_write_slab(o, o->scenario_var[SV_TOOLS], H5T_NATIVE_INT32,
+                                2, start, count, ints, err);
+    }
+    hdf5_quiet_end(&quiet);
+    free(raw);
+    free(ints);
+    return rc;
+}
+
+/* The summary variables, from the replications in the file. */
+static int write_summary(output *o, ws_error *err)
+{
+    size_t S = (size_t)o->size[DIM_SCENARIO], P = (size_t)o->size[DIM_PRODUCT];
+    double *values[NSUMMARY_VARS] = {NULL};
+    int32_t *reps = malloc((S + 1) * sizeof *reps);
+    const char **bottleneck = malloc((S + 1) * sizeof *bottleneck);
     int rc = 0;
-    if (output_close_ids(o) < 0)
+    for (int v = 0; v < NSUMMARY_VARS; v++)
+        if (summary_vars[v].type == COLUMN_DOUBLE
+            && !(values[v] = malloc((S * (summary_vars[v].per_product ? P : 1) + 1)
+                                    * sizeof(double))))
+            rc = WS_ENOMEM;
+    if (!reps || !bottleneck || rc)
+        rc = ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory");
+    for (size_t s = 0; s < S && rc == 0; s++) {
+        summary_point sp;
+        summary_compute(o->sum, (int32_t)s, 0.95, &sp);
+        reps[s] = sp.replications;
+        bottleneck[s] = sp.bottleneck >= 0 ? o->group_names[sp.bottleneck] : "";
+        values[SUM_BOTTLENECK_UTIL][s] = sp.bottleneck_utilisation.mean;
+        values[SUM_BOTTLENECK_UTIL_CI][s] = sp.bottleneck_utilisation.half_width;
+        for (size_t p = 0; p < P; p++) {
+            size_t i = s * P + p;
+            values[SUM_WAFERS][i] = sp.wafers_per_month[p].mean;
+            values[SUM_WAFERS_CI][i] = sp.wafers_per_month[p].half_width;
+            values[SUM_CYCLE][i] = sp.cycle_time_days[p].mean;
+            values[SUM_CYCLE_CI][i] = sp.cycle_time_days[p].half_width;
+            values[SUM_XFACTOR][i] = sp.x_factor[p].mean;
+            values[SUM_XFACTOR_CI][i] = sp.x_factor[p].half_width;
+        }
+    }
+    for (int v = 0; v < NSUMMARY_VARS && rc == 0; v++) {
+        const summary_var_spec *sv = &summary_vars[v];
+        hid_t d = H5Dopen2(o->file, sv->name, H5P_DEFAULT);
+        if (d < 0) {
+            rc = output_fail(o, err, WS_EIO, "cannot open %s", sv->name);
+            break;
+        }
+        size_t n = S * (sv->per_product ? P : 1);
+        rc = sv->type == COLUMN_DOUBLE
+                 ? dataset_write_all(o, d, H5T_NATIVE_DOUBLE, n, values[v], err)
+             : sv->type == COLUMN_INT32
+                 ? dataset_write_all(o, d, H5T_NATIVE_INT32, n, reps, err)
+                 : dataset_write_all(o, d, o->string_type, n, bottleneck, err);
+        if (H5Dclose(d) < 0 && rc == 0)
+            rc = output_fail(o, err, WS_EIO, "cannot close %s", sv->name);
+    }
+    for (int v = 0; v < NSUMMARY_VARS; v++)
+        free(values[v]);
+    free(reps);
+    free(bottleneck);
+    return rc;
+}
+
+int output_finish(output *o, summary **summary_out, ws_error *err)
+{
+    ws_error ignored;
+    if (!err)
+        err = &ignored;
+    hdf5_quiet quiet;
+    hdf5_quiet_begin(&quiet);
+    int rc = write_summary(o, err);
+    if (output_close_ids(o) < 0 && rc == 0)
         rc = output_fail(o, err, WS_EIO, "cannot close the file");
     hdf5_quiet_end(&quiet);
     if (rc == 0 && rename(o->partial, o->path) != 0)
         rc = ws_error_set(err, WS_EIO, o->path, 0, 0,
                           "cannot rename %s to %s: %s", o->partial, o->path,
                           strerror(errno));
+    if (rc == 0 && summary_out) {
+        *summary_out = o->sum;
+        o->sum = NULL;
+    }
     output_free(o);
     return rc;
+}
+
+void output_suspend(output *o)
+{
+    if (!o)
+        return;
+    hdf5_quiet quiet;
+    hdf5_quiet_begin(&quiet);
+    if (o->file >= 0)
+        H5Fflush(o->file, H5F_SCOPE_GLOBAL);
+    output_close_ids(o);
+    H5Eclear2(H5E_DEFAULT);
+    hdf5_quiet_end(&quiet);
+    output_free(o);
 }
 
 void output_abort(output *o)
@@ -1168,4 +1617,908 @@ void output_abort(output *o)
     hdf5_quiet_end(&quiet);
     unlink(o->partial);
     output_free(o);
+}
+
+/* ---- reading back: resume and merge ------------------------------------ */
+
+static hid_t make_string_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0
+                   || H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/* An attribute's value as text, whatever its type, for comparing two
+ * files' attributes; malloc'd, NULL on failure.  Strings are joined with
+ * an ASCII record separator, numbers printed exactly. */
+static char *attr_text(hid_t loc, const char *name, hid_t string_type)
+{
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a < 0)
+        return NULL;
+    hid_t type = H5Aget_type(a), space = H5Aget_space(a);
+    hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    H5T_class_t cls = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
+    char *text = NULL;
+    if (n >= 0 && cls == H5T_STRING) {
+        char **v = calloc((size_t)n + 1, sizeof *v);
+        if (v && H5Aread(a, string_type, v) >= 0) {
+            size_t len = 1;
+            for (hssize_t i = 0; i < n; i++)
+                len += (v[i] ? strlen(v[i]) : 0) + 1;
+            text = malloc(len);
+            if (text) {
+                char *at = text;
+                for (hssize_t i = 0; i < n; i++)
+                    at += sprintf(at, "%s\x1e", v[i] ? v[i] : "");
+                *at = '\0';
+            }
+            H5Dvlen_reclaim(string_type, space, H5P_DEFAULT, v);
+        }
+        free(v);
+    } else if (n >= 0 && (cls == H5T_INTEGER || cls == H5T_FLOAT)) {
+        int is_unsigned = cls == H5T_INTEGER && H5Tget_sign(type) == H5T_SGN_NONE;
+        hid_t mem = cls == H5T_FLOAT ? H5T_NATIVE_DOUBLE
+                  : is_unsigned ? H5T_NATIVE_UINT64 : H5T_NATIVE_INT64;
+        union { double d; uint64_t u; int64_t i; } *v = calloc((size_t)n + 1, sizeof *v);
+        text = v ? malloc((size_t)n * 32 + 1) : NULL;
+        if (text && H5Aread(a, mem, v) >= 0) {
+            char *at = text;
+            *at = '\0';
+            for (hssize_t i = 0; i < n; i++)
+                at += cls == H5T_FLOAT ? sprintf(at, "%.17g ", v[i].d)
+                    : is_unsigned ? sprintf(at, "%llu ", (unsigned long long)v[i].u)
+                                  : sprintf(at, "%lld ", (long long)v[i].i);
+        } else {
+            free(text);
+            text = NULL;
+        }
+        free(v);
+    }
+    if (space >= 0)
+        H5Sclose(space);
+    if (type >= 0)
+        H5Tclose(type);
+    H5Aclose(a);
+    return text;
+}
+
+typedef struct attr_list {
+    char **names;
+    size_t count;
+    size_t capacity;
+} attr_list;
+
+static herr_t collect_attr(hid_t loc, const char *name, const H5A_info_t *info,
+                           void *data)
+{
+    (void)loc;
+    (void)info;
+    attr_list *l = data;
+    if (l->count == l->capacity) {
+        size_t cap = l->capacity ? 2 * l->capacity : 32;
+        char **grown = realloc(l->names, cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        l->names = grown;
+        l->capacity = cap;
+    }
+    size_t n = strlen(name) + 1;
+    l->names[l->count] = malloc(n);
+    if (!l->names[l->count])
+        return -1;
+    memcpy(l->names[l->count++], name, n);
+    return 0;
+}
+
+static void attr_list_free(attr_list *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        free(l->names[i]);
+    free(l->names);
+}
+
+/* Compares the root attributes of two files except those in `skip`;
+ * returns 0 when they agree, else -1 with the first differing name in
+ * *which (static storage of the list, valid while `a` lives). */
+static int same_run(hid_t a, hid_t b, const char *const *skip, hid_t string_type,
+                    char *which, size_t which_size)
+{
+    attr_list la = {0}, lb = {0};
+    int rc = 0;
+    if (H5Aiterate2(a, H5_INDEX_CRT_ORDER, H5_ITER_INC, NULL, collect_attr, &la) < 0
+        || H5Aiterate2(b, H5_INDEX_CRT_ORDER, H5_ITER_INC, NULL, collect_attr, &lb) < 0) {
+        snprintf(which, which_size, "its attributes cannot be read");
+        rc = -1;
+    }
+    for (size_t i = 0; i < la.count && rc == 0; i++) {
+        int skipped = 0;
+        for (const char *const *s = skip; *s; s++)
+            skipped |= strcmp(*s, la.names[i]) == 0;
+        if (skipped)
+            continue;
+        char *x = attr_text(a, la.names[i], string_type);
+        char *y = attr_text(b, la.names[i], string_type);
+        if (!x || !y || strcmp(x, y) != 0) {
+            snprintf(which, which_size, "attribute %s differs", la.names[i]);
+            rc = -1;
+        }
+        free(x);
+        free(y);
+    }
+    if (rc == 0 && la.count != lb.count) {
+        snprintf(which, which_size, "the attributes differ");
+        rc = -1;
+    }
+    attr_list_free(&la);
+    attr_list_free(&lb);
+    return rc;
+}
+
+/* Opens every dataset of an existing file into o and reads the sizes. */
+static int open_ids(output *o, ws_error *err)
+{
+    o->string_type = make_string_type();
+    o->bool_type = H5Topen2(o->file, OUTPUT_BOOL_TYPE, H5P_DEFAULT);
+    if (o->string_type < 0 || o->bool_type < 0)
+        return output_fail(o, err, WS_EIO, "not a wafersim result file");
+    for (size_t v = 0; v < NRESULT_VARS; v++)
+        if ((o->result[v] = H5Dopen2(o->file, result_vars[v].name, H5P_DEFAULT)) < 0)
+            return output_fail(o, err, WS_EIO, "no dataset %s", result_vars[v].name);
+    for (int v = 0; v < NSCENARIO_VARS; v++)
+        if ((o->scenario_var[v] = H5Dopen2(o->file, scenario_vars[v].name, H5P_DEFAULT)) < 0)
+            return output_fail(o, err, WS_EIO, "no dataset %s", scenario_vars[v].name);
+    o->task_done = H5Dopen2(o->file, "task_done", H5P_DEFAULT);
+    o->task_lots = H5Dopen2(o->file, "task_lots", H5P_DEFAULT);
+    o->lots_group = H5Gopen2(o->file, "lots", H5P_DEFAULT);
+    if (o->task_done < 0 || o->task_lots < 0 || o->lots_group < 0)
+        return output_fail(o, err, WS_EIO, "not a wafersim result file");
+    o->lot_coord = H5Dopen2(o->lots_group, "lot", H5P_DEFAULT);
+    if (o->lot_coord < 0)
+        return output_fail(o, err, WS_EIO, "no dataset lots/lot");
+    for (int c = 0; c < NLOT_COLUMNS; c++)
+        if ((o->lot_column[c] = H5Dopen2(o->lots_group, lot_columns[c].name, H5P_DEFAULT)) < 0)
+            return output_fail(o, err, WS_EIO, "no dataset lots/%s", lot_columns[c].name);
+    hsize_t dims[4];
+    hid_t space = H5Dget_space(o->result[0]);
+    int rank = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
+    if (space >= 0)
+        H5Sclose(space);
+    if (rank != 4)
+        return output_fail(o, err, WS_EIO, "dataset %s has the wrong shape",
+                           result_vars[0].name);
+    o->size[DIM_SCENARIO] = dims[0];
+    o->size[DIM_REPLICATION] = dims[1];
+    o->size[DIM_MONTH] = dims[2];
+    o->size[DIM_PRODUCT] = dims[3];
+    space = H5Dget_space(o->scenario_var[SV_TOOLS]);
+    rank = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
+    if (space >= 0)
+        H5Sclose(space);
+    if (rank != 2)
+        return output_fail(o, err, WS_EIO, "dataset tools has the wrong shape");
+    o->size[DIM_TOOL_GROUP] = dims[1];
+    space = H5Dget_space(o->lot_coord);
+    rank = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
+    if (space >= 0)
+        H5Sclose(space);
+    if (rank != 1)
+        return output_fail(o, err, WS_EIO, "dataset lots/lot has the wrong shape");
+    o->nlots = dims[0];
+    return 0;
+}
+
+static size_t task_count(const output *o)
+{
+    return (size_t)o->size[DIM_SCENARIO] * (size_t)o->size[DIM_REPLICATION];
+}
+
+/* Reads a whole dataset of n elements. */
+static int read_all(output *o, hid_t d, hid_t mem_type, void *buf, ws_error *err)
+{
+    char name[256];
+    if (H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        return output_fail(o, err, WS_EIO, "cannot read %s",
+                           object_name(d, name, sizeof name));
+    return 0;
+}
+
+/* The summary's per-replication figures and raw process times, from the
+ * file, for the replications marked in o->written. */
+static int load_summary(output *o, ws_error *err)
+{
+    size_t T = task_count(o), P = (size_t)o->size[DIM_PRODUCT];
+    size_t G = (size_t)o->size[DIM_TOOL_GROUP], S = (size_t)o->size[DIM_SCENARIO];
+    double *tp = malloc((T * P + 1) * sizeof *tp), *ct = malloc((T * P + 1) * sizeof *ct);
+    double *wip = malloc((T * P + 1) * sizeof *wip), *ut = malloc((T * G + 1) * sizeof *ut);
+    double *raw = malloc((S * P + 1) * sizeof *raw);
+    int rc = !tp || !ct || !wip || !ut || !raw
+                 ? ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory") : 0;
+    for (size_t v = 0; v < NRESULT_VARS && rc == 0; v++) {
+        size_t f = result_vars[v].field;
+        double *buf = f == offsetof(fab_result, throughput_wafers_per_day) ? tp
+                    : f == offsetof(fab_result, mean_cycle_time_days) ? ct
+                    : f == offsetof(fab_result, mean_wip_wafers) ? wip
+                    : f == offsetof(fab_result, mean_utilisation) ? ut : NULL;
+        if (buf)
+            rc = read_all(o, o->result[v], H5T_NATIVE_DOUBLE, buf, err);
+    }
+    if (rc == 0)
+        rc = read_all(o, o->scenario_var[SV_RAW_TIME], H5T_NATIVE_DOUBLE, raw, err);
+    size_t R = (size_t)o->size[DIM_REPLICATION];
+    for (size_t s = 0; s < S && rc == 0; s++)
+        summary_set_raw_process_times(o->sum, (int32_t)s, raw + s * P);
+    for (size_t t = 0; t < T && rc == 0; t++)
+        if (o->written[t])
+            summary_add(o->sum, (int32_t)(t / R), (int32_t)(t % R), tp + t * P,
+                        ct + t * P, wip + t * P, ut + t * G);
+    free(tp);
+    free(ct);
+    free(wip);
+    free(ut);
+    free(raw);
+    return rc;
+}
+
+/* Cuts every lots column to n records. */
+static int truncate_lots(output *o, hsize_t n, ws_error *err)
+{
+    char name[256];
+    if (H5Dset_extent(o->lot_coord, &n) < 0)
+        return output_fail(o, err, WS_EIO, "cannot resize lots/lot");
+    for (int c = 0; c < NLOT_COLUMNS; c++)
+        if (H5Dset_extent(o->lot_column[c], &n) < 0)
+            return output_fail(o, err, WS_EIO, "cannot resize %s",
+                               object_name(o->lot_column[c], name, sizeof name));
+    o->nlots = n;
+    return 0;
+}
+
+/* Opens PATH.partial (or another file) for writing with a strong close. */
+static hid_t open_rdwr(const char *path)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t f = -1;
+    if (fapl >= 0 && H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) >= 0)
+        f = H5Fopen(path, H5F_ACC_RDWR, fapl);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    return f;
+}
+
+/* The root attributes a run with m and meta would write, in an in-memory
+ * file, to compare with an existing file's. */
+static hid_t expected_attributes(output *o, const model *m, const output_meta *meta,
+                                 ws_error *err)
+{
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t f = -1;
+    if (fcpl >= 0 && fapl >= 0
+        && H5Pset_attr_creation_order(fcpl, OUTPUT_CRT_ORDER) >= 0
+        && H5Pset_fapl_core(fapl, 1 << 16, 0) >= 0)
+        f = H5Fcreate("expected", H5F_ACC_TRUNC, fcpl, fapl);
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (f < 0) {
+        output_fail(o, err, WS_EIO, "cannot make an in-memory file");
+        return -1;
+    }
+    hid_t real = o->file;
+    o->file = f;
+    int rc = create_root_attributes(o, m, meta, err);
+    o->file = real;
+    if (rc) {
+        H5Fclose(f);
+        return -1;
+    }
+    return f;
+}
+
+int output_resume(const char *path, const model *m, const output_meta *meta,
+                  output **out, ws_error *err)
+{
+    ws_error ignored;
+    if (!err)
+        err = &ignored;
+    *out = NULL;
+    output *o = output_alloc(path);
+    if (!o)
+        return ws_error_set(err, WS_ENOMEM, path, 0, 0, "out of memory");
+    if (access(o->partial, F_OK) != 0) {
+        int rc = ws_error_set(err, WS_ENOINPUT, o->partial, 0, 0,
+                              "nothing to resume: %s", strerror(errno));
+        output_free(o);
+        return rc;
+    }
+    hdf5_quiet quiet;
+    hdf5_quiet_begin(&quiet);
+    int rc = 0;
+    o->file = open_rdwr(o->partial);
+    if (o->file < 0)
+        rc = output_fail(o, err, WS_EIO, "cannot open the file to resume it "
+                         "(a run killed while writing may leave it unreadable; "
+                         "delete it to start again)");
+    if (rc == 0)
+        rc = open_ids(o, err);
+    if (rc == 0) {
+        hid_t expected = expected_attributes(o, m, meta, err);
+        char which[300];
+        static const char *const skip[] = {"command_line", NULL};
+        if (expected < 0)
+            rc = err->code;
+        else if (same_run(expected, o->file, skip, o->string_type, which,
+                          sizeof which) != 0)
+            rc = ws_error_set(err, WS_EUSAGE, o->partial, 0, 0,
+                              "cannot resume: the file is from another run "
+                              "(%s); delete it or change -o", which);
+        if (expected >= 0)
+            H5Fclose(expected);
+    }
+    if (rc == 0 && (o->size[DIM_SCENARIO] != (hsize_t)meta->nscenarios
+                    || o->size[DIM_REPLICATION] != (hsize_t)meta->nreplications
+                    || o->size[DIM_PRODUCT] != (hsize_t)m->nproducts
+                    || o->size[DIM_TOOL_GROUP] != (hsize_t)m->ngroups
+                    || (int64_t)o->size[DIM_MONTH] != fab_month_count(m)))
+        rc = ws_error_set(err, WS_EUSAGE, o->partial, 0, 0,
+                          "cannot resume: the file's shape differs from this run's");
+    if (rc == 0) {
+        o->start_date = m->start_date;
+        o->horizon_days = m->horizon_days;
+        o->warmup_days = m->warmup_days;
+        const char **names = malloc(((size_t)m->nproducts + (size_t)m->ngroups + 1)
+                                    * sizeof *names);
+        if (!names)
+            rc = ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory");
+        for (int32_t p = 0; names && p < m->nproducts; p++)
+            names[p] = m->products[p].name;
+        for (int32_t g = 0; names && g < m->ngroups; g++)
+            names[m->nproducts + g] = m->groups[g].name;
+        if (rc == 0)
+            rc = init_memory(o, names, names + m->nproducts, err);
+        free(names);
+    }
+    if (rc == 0)
+        rc = label_points(o, meta->design, err);
+    /* Keep the replications marked done, and exactly their lots: a run
+     * killed between appending lots and marking its task leaves extra
+     * records at the end, which go. */
+    size_t T = rc == 0 ? task_count(o) : 0;
+    signed char *done = rc == 0 ? malloc(T + 1) : NULL;
+    int64_t *nlots = rc == 0 ? malloc((T + 1) * sizeof *nlots) : NULL;
+    if (rc == 0 && (!done || !nlots))
+        rc = ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory");
+    if (rc == 0)
+        rc = read_all(o, o->task_done, o->bool_type, done, err);
+    if (rc == 0)
+        rc = read_all(o, o->task_lots, H5T_NATIVE_INT64, nlots, err);
+    hsize_t keep = 0;
+    for (size_t t = 0; t < T && rc == 0; t++) {
+        o->written[t] = done[t] != 0;
+        if (done[t])
+            keep += (hsize_t)nlots[t];
+    }
+    free(done);
+    free(nlots);
+    if (rc == 0 && keep > o->nlots)
+        rc = ws_error_set(err, WS_EIO, o->partial, 0, 0,
+                          "cannot resume: the lots group is shorter than its "
+                          "replications claim; delete the file to start again");
+    if (rc == 0 && keep < o->nlots)
+        rc = truncate_lots(o, keep, err);
+    if (rc == 0)
+        rc = load_summary(o, err);
+    if (rc) {
+        output_close_ids(o);
+        output_free(o);
+    } else {
+        *out = o;
+    }
+    hdf5_quiet_end(&quiet);
+    return rc;
+}
+
+/* Copies the file src to dst byte for byte. */
+static int copy_file(const char *src, const char *dst, ws_error *err)
+{
+    FILE *in = fopen(src, "rb");
+    if (!in)
+        return ws_error_set(err, WS_ENOINPUT, src, 0, 0, "cannot read: %s",
+                            strerror(errno));
+    FILE *out = fopen(dst, "wb");
+    if (!out) {
+        int e = errno;
+        fclose(in);
+        return ws_error_set(err, WS_ECANTCREAT, dst, 0, 0,
+                            "cannot create the output file: %s", strerror(e));
+    }
+    char buf[1 << 16];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, out) != n) {
+            rc = ws_error_set(err, WS_EIO, dst, 0, 0, "cannot write: %s",
+                              strerror(errno));
+            break;
+        }
+    if (rc == 0 && ferror(in))
+        rc = ws_error_set(err, WS_EIO, src, 0, 0, "cannot read: %s",
+                          strerror(errno));
+    fclose(in);
+    if (fclose(out) != 0 && rc == 0)
+        rc = ws_error_set(err, WS_EIO, dst, 0, 0, "cannot write: %s",
+                          strerror(errno));
+    return rc;
+}
+
+static int read_int_attr(hid_t loc, const char *name, int32_t *out)
+{
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a < 0)
+        return -1;
+    herr_t s = H5Aread(a, H5T_NATIVE_INT32, out);
+    H5Aclose(a);
+    return s < 0 ? -1 : 0;
+}
+
+static int write_int_attr(hid_t loc, const char *name, int32_t value)
+{
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a < 0)
+        return -1;
+    herr_t s = H5Awrite(a, H5T_NATIVE_INT32, &value);
+    H5Aclose(a);
+    return s < 0 ? -1 : 0;
+}
+
+static int write_string_attr(hid_t loc, const char *name, hid_t type,
+                             const char *value)
+{
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a < 0)
+        return -1;
+    herr_t s = H5Awrite(a, type, &value);
+    H5Aclose(a);
+    return s < 0 ? -1 : 0;
+}
+
+/* Reads a 1-D vlen string dataset of n names. */
+static char **read_names(output *o, hid_t file, const char *name, size_t n,
+                         ws_error *err)
+{
+    char **v = calloc(n + 1, sizeof *v);
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    char **copy = NULL;
+    if (v && d >= 0 && H5Dread(d, o->string_type, H5S_ALL, H5S_ALL,
+                               H5P_DEFAULT, v) >= 0) {
+        copy = copy_names((const char *const *)v, (int32_t)n);
+        hid_t space = H5Dget_space(d);
+        H5Dvlen_reclaim(o->string_type, space, H5P_DEFAULT, v);
+        H5Sclose(space);
+    }
+    if (!copy)
+        output_fail(o, err, WS_EIO, "cannot read %s", name);
+    if (d >= 0)
+        H5Dclose(d);
+    free(v);
+    return copy;
+}
+
+/* Labels of the points of a merged sweep, from its coordinates. */
+static int label_points_from_file(output *o, ws_error *err)
+{
+    if (H5Lexists(o->file, "parameter", H5P_DEFAULT) <= 0)
+        return 0;
+    hid_t d = H5Dopen2(o->file, "parameter", H5P_DEFAULT);
+    hid_t space = d >= 0 ? H5Dget_space(d) : -1;
+    hssize_t np = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    if (space >= 0)
+        H5Sclose(space);
+    if (d >= 0)
+        H5Dclose(d);
+    if (np < 0)
+        return output_fail(o, err, WS_EIO, "cannot read parameter");
+    char **params = read_names(o, o->file, "parameter", (size_t)np, err);
+    if (!params)
+        return err->code;
+    size_t S = (size_t)o->size[DIM_SCENARIO];
+    sweep_design dsg = {0};
+    dsg.nparams = (int32_t)np;
+    dsg.npoints = (int32_t)S;
+    dsg.params = params;
+    dsg.values = calloc(S * (size_t)np + 1, sizeof *dsg.values);
+    double *column = malloc((S + 1) * sizeof *column);
+    int rc = dsg.values && column ? 0
+             : ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory");
+    for (hssize_t j = 0; j < np && rc == 0; j++) {
+        hid_t v = H5Dopen2(o->file, params[j], H5P_DEFAULT);
+        hid_t t = v >= 0 ? H5Dget_type(v) : -1;
+        int is_string = t >= 0 && H5Tget_class(t) == H5T_STRING;
+        char **texts = NULL;
+        if (t >= 0)
+            H5Tclose(t);
+        if (v >= 0)
+            H5Dclose(v);
+        if (is_string)
+            texts = read_names(o, o->file, params[j], S, err);
+        else if ((v = H5Dopen2(o->file, params[j], H5P_DEFAULT)) >= 0) {
+            rc = read_all(o, v, H5T_NATIVE_DOUBLE, column, err);
+            H5Dclose(v);
+        } else {
+            rc = output_fail(o, err, WS_EIO, "cannot open %s", params[j]);
+        }
+        for (size_t p = 0; p < S && rc == 0; p++) {
+            char num[40];
+            snprintf(num, sizeof num, "%.17g", is_string ? 0.0 : column[p]);
+            const char *text = is_string ? (texts ? texts[p] : "") : num;
+            size_t n = strlen(text) + 1;
+            char *c = malloc(n);
+            if (!c) {
+                rc = ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory");
+                break;
+            }
+            memcpy(c, text, n);
+            dsg.values[p * (size_t)np + (size_t)j] = c;
+        }
+        free_names(texts, (int32_t)S);
+    }
+    if (rc == 0)
+        rc = label_points(o, &dsg, err);
+    free_names(dsg.values, (int32_t)(S * (size_t)np));
+    free_names(params, (int32_t)np);
+    free(column);
+    return rc;
+}
+
+/* One shard, opened for reading. */
+typedef struct shard_file {
+    const char *path;
+    hid_t file;
+    int32_t index;
+    signed char *done;          /* [task] */
+    int64_t *nlots;             /* [task] */
+} shard_file;
+
+/* Bytes of one element of a lots column in memory. */
+static size_t column_size(enum column_type t)
+{
+    return t == COLUMN_INT32 ? sizeof(int32_t)
+         : t == COLUMN_DOUBLE ? sizeof(double) : sizeof(char *);
+}
+
+static hid_t column_mem_type(const output *o, enum column_type t)
+{
+    return t == COLUMN_INT32 ? H5T_NATIVE_INT32
+         : t == COLUMN_DOUBLE ? H5T_NATIVE_DOUBLE : o->string_type;
+}
+
+/* Rewrites the lots group of o with the records of every shard in task
+ * order, as an unsharded run appends them. */
+static int merge_lots(output *o, shard_file *shards, int32_t n,
+                      const int32_t *owner, ws_error *err)
+{
+    size_t T = task_count(o);
+    hsize_t total = 0;
+    for (size_t t = 0; t < T; t++)
+        total += (hsize_t)shards[owner[t]].nlots[t];
+    /* Emptied first: overwriting variable-length strings in place makes
+     * HDF5 free each old one from the global heap, which took most of the
+     * merge's time. */
+    int rc = truncate_lots(o, 0, err);
+    for (int c = -1; c < NLOT_COLUMNS && rc == 0; c++) {
+        enum column_type type = c < 0 ? COLUMN_DOUBLE : lot_columns[c].type;
+        size_t size = c < 0 ? sizeof(int64_t) : column_size(type);
+        hid_t mem = c < 0 ? H5T_NATIVE_INT64 : column_mem_type(o, type);
+        const char *name = c < 0 ? "lot" : lot_columns[c].name;
+        char *merged = malloc((size_t)total * size + 1);
+        char **shard_data = calloc((size_t)n, sizeof *shard_data);
+        hssize_t *lens = calloc((size_t)n, sizeof *lens);
+        if (!merged || !shard_data || !lens) {
+            free(merged);
+            free(shard_data);
+            free(lens);
+            return ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory");
+        }
+        for (int32_t i = 0; i < n && rc == 0; i++) {
+            hid_t g = H5Gopen2(shards[i].file, "lots", H5P_DEFAULT);
+            hid_t d = g >= 0 ? H5Dopen2(g, name, H5P_DEFAULT) : -1;
+            hid_t space = d >= 0 ? H5Dget_space(d) : -1;
+            hssize_t len = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+            lens[i] = len > 0 ? len : 0;
+            shard_data[i] = len >= 0 ? calloc((size_t)len + 1, size) : NULL;
+            if (!shard_data[i] || (len > 0 && H5Dread(d, mem, H5S_ALL, H5S_ALL,
+                                                      H5P_DEFAULT, shard_data[i]) < 0))
+                rc = ws_error_set(err, WS_EIO, shards[i].path, 0, 0,
+                                  "cannot read lots/%s", name);
+            if (space >= 0)
+                H5Sclose(space);
+            if (d >= 0)
+                H5Dclose(d);
+            if (g >= 0)
+                H5Gclose(g);
+        }
+        /* Shard i holds its tasks' records in task order. */
+        int64_t *offset = calloc((size_t)n, sizeof *offset);
+        hsize_t at = 0;
+        for (size_t t = 0; t < T && rc == 0 && offset; t++) {
+            int32_t i = owner[t];
+            size_t count = (size_t)shards[i].nlots[t];
+            if (shards[i].nlots[t] < 0 || offset[i] + shards[i].nlots[t] > lens[i]) {
+                rc = ws_error_set(err, WS_EUSAGE, shards[i].path, 0, 0,
+                                  "lots group shorter than task_lots claims");
+                break;
+            }
+            memcpy(merged + (size_t)at * size,
+                   shard_data[i] + (size_t)offset[i] * size, count * size);
+            offset[i] += (int64_t)count;
+            at += count;
+        }
+        if (!offset && rc == 0)
+            rc = ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory");
+        if (c < 0)
+            for (hsize_t k = 0; k < total; k++)
+                ((int64_t *)(void *)merged)[k] = (int64_t)k;
+        hid_t d = c < 0 ? o->lot_coord : o->lot_column[c];
+        if (rc == 0 && H5Dset_extent(d, &total) < 0)
+            rc = output_fail(o, err, WS_EIO, "cannot resize lots/%s", name);
+        hsize_t zero = 0;
+        if (rc == 0)
+            rc = dataset_write_slab(o, d, mem, 1, &zero, &total, merged, err);
+        /* Strings were read as pointers into HDF5's memory, one set per shard. */
+        for (int32_t i = 0; i < n; i++) {
+            if (type == COLUMN_STRING && shard_data[i] && c >= 0)
+                for (hssize_t k = 0; k < lens[i]; k++)
+                    H5free_memory(((char **)(void *)shard_data[i])[k]);
+            free(shard_data[i]);
+        }
+        free(shard_data);
+        free(lens);
+        free(offset);
+        free(merged);
+    }
+    o->nlots = total;
+    return rc;
+}
+
+/* Copies the slabs of the tasks shard s holds into o. */
+static int merge_slabs(output *o, const shard_file *s, ws_error *err)
+{
+    size_t T = task_count(o), R = (size_t)o->size[DIM_REPLICATION];
+    int rc = 0;
+    for (size_t v = 0; v < NRESULT_VARS && rc == 0; v++) {
+        const result_var *rv = &result_vars[v];
+        size_t per = 1;
+        hsize_t count[4] = {1, 1, 1, 1};
+        for (int i = 2; i < rv->rank; i++)
+            per *= (size_t)(count[i] = o->size[rv->dims[i]]);
+        double *buf = malloc((T * per + 1) * sizeof *buf);
+        hid_t d = H5Dopen2(s->file, rv->name, H5P_DEFAULT);
+        if (!buf || d < 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
+                                     H5P_DEFAULT, buf) < 0)
+            rc = ws_error_set(err, WS_EIO, s->path, 0, 0, "cannot read %s", rv->name);
+        for (size_t t = 0; t < T && rc == 0; t++) {
+            if (!s->done[t])
+                continue;
+            hsize_t start[4] = {t / R, t % R, 0, 0};
+            rc = dataset_write_slab(o, o->result[v], H5T_NATIVE_DOUBLE, rv->rank,
+                                    start, count, buf + t * per, err);
+        }
+        if (d >= 0)
+            H5Dclose(d);
+        free(buf);
+    }
+    for (size_t t = 0; t < T && rc == 0; t++) {
+        if (!s->done[t])
+            continue;
+        hsize_t start[2] = {t / R, t % R}, one[2] = {1, 1};
+        signed char yes = 1;
+        rc = dataset_write_slab(o, o->task_lots, H5T_NATIVE_INT64, 2, start, one,
+                                &s->nlots[t], err);
+        if (rc == 0)
+            rc = dataset_write_slab(o, o->task_done, o->bool_type, 2, start, one,
+                                    &yes, err);
+    }
+    return rc;
+}
+
+/* Opens the shards and checks that they make one whole run. */
+static int open_shards(output *o, shard_file *sh, int32_t n, int32_t *owner,
+                       size_t *tasks, ws_error *err)
+{
+    static const char *const skip[] = {"command_line", "shard_index", NULL};
+    for (int32_t i = 0; i < n; i++) {
+        if (access(sh[i].path, R_OK) != 0)
+            return ws_error_set(err, WS_ENOINPUT, sh[i].path, 0, 0,
+                                "cannot read: %s", strerror(errno));
+        sh[i].file = H5Fopen(sh[i].path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        char *software = sh[i].file >= 0
+                             ? attr_text(sh[i].file, "software", o->string_type) : NULL;
+        int ok = software && strcmp(software, "wafersim\x1e") == 0;
+        free(software);
+        int32_t count = 0;
+        if (!ok || read_int_attr(sh[i].file, "shard_index", &sh[i].index) != 0
+            || read_int_attr(sh[i].file, "shard_count", &count) != 0)
+            return ws_error_set(err, WS_EUSAGE, sh[i].path, 0, 0,
+                                "not a wafersim result file");
+        if (count != n)
+            return ws_error_set(err, WS_EUSAGE, sh[i].path, 0, 0,
+                                "is shard %d/%d, but %d shard files were given",
+                                (int)sh[i].index, (int)count, (int)n);
+        char which[300];
+        if (i > 0 && same_run(sh[0].file, sh[i].file, skip, o->string_type,
+                              which, sizeof which) != 0)
+            return ws_error_set(err, WS_EUSAGE, sh[i].path, 0, 0,
+                                "not from the same run as %s (%s)", sh[0].path,
+                                which);
+        for (int32_t j = 0; j < i; j++)
+            if (sh[j].index == sh[i].index)
+                return ws_error_set(err, WS_EUSAGE, sh[i].path, 0, 0,
+                                    "is shard %d/%d, like %s", (int)sh[i].index,
+                                    (int)n, sh[j].path);
+    }
+    /* n distinct indices in [0, n): none is missing. */
+    hid_t d = H5Dopen2(sh[0].file, "task_done", H5P_DEFAULT);
+    hid_t space = d >= 0 ? H5Dget_space(d) : -1;
+    hssize_t T = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    if (space >= 0)
+        H5Sclose(space);
+    if (d >= 0)
+        H5Dclose(d);
+    if (T < 0)
+        return ws_error_set(err, WS_EUSAGE, sh[0].path, 0, 0,
+                            "not a wafersim result file (no task_done)");
+    *tasks = (size_t)T;
+    hid_t bool_type = H5Topen2(sh[0].file, OUTPUT_BOOL_TYPE, H5P_DEFAULT);
+    for (hssize_t t = 0; t < T; t++)
+        owner[t] = -1;
+    int rc = bool_type < 0 ? ws_error_set(err, WS_EUSAGE, sh[0].path, 0, 0,
+                                          "not a wafersim result file") : 0;
+    for (int32_t i = 0; i < n && rc == 0; i++) {
+        sh[i].done = malloc((size_t)T + 1);
+        sh[i].nlots = malloc(((size_t)T + 1) * sizeof *sh[i].nlots);
+        hid_t dd = H5Dopen2(sh[i].file, "task_done", H5P_DEFAULT);
+        hid_t dl = H5Dopen2(sh[i].file, "task_lots", H5P_DEFAULT);
+        if (!sh[i].done || !sh[i].nlots || dd < 0 || dl < 0
+            || H5Dread(dd, bool_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, sh[i].done) < 0
+            || H5Dread(dl, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                       sh[i].nlots) < 0)
+            rc = ws_error_set(err, WS_EIO, sh[i].path, 0, 0,
+                              "cannot read task_done and task_lots");
+        if (dd >= 0)
+            H5Dclose(dd);
+        if (dl >= 0)
+            H5Dclose(dl);
+        for (hssize_t t = 0; t < T && rc == 0; t++) {
+            if (!sh[i].done[t])
+                continue;
+            if (owner[t] >= 0)
+                rc = ws_error_set(err, WS_EUSAGE, sh[i].path, 0, 0,
+                                  "task %lld is also in %s", (long long)t,
+                                  sh[owner[t]].path);
+            owner[t] = i;
+        }
+    }
+    if (bool_type >= 0)
+        H5Tclose(bool_type);
+    for (hssize_t t = 0; t < T && rc == 0; t++)
+        if (owner[t] < 0)
+            rc = ws_error_set(err, WS_EUSAGE, NULL, 0, 0,
+                              "task %lld (shard %lld/%d) is in none of the "
+                              "files: is that shard unfinished?", (long long)t,
+                              (long long)(t % n), (int)n);
+    return rc;
+}
+
+int output_merge(const char *path, const char *const *shards, int32_t nshards,
+                 const char *command_line, summary **summary_out, ws_error *err)
+{
+    ws_error ignored;
+    if (!err)
+        err = &ignored;
+    if (nshards < 1)
+        return ws_error_set(err, WS_EUSAGE, NULL, 0, 0, "no shard files given");
+    output *o = output_alloc(path);
+    shard_file *sh = calloc((size_t)nshards, sizeof *sh);
+    if (!o || !sh) {
+        free(sh);
+        if (o)
+            output_free(o);
+        return ws_error_set(err, WS_ENOMEM, path, 0, 0, "out of memory");
+    }
+    hdf5_quiet quiet;
+    hdf5_quiet_begin(&quiet);
+    for (int32_t i = 0; i < nshards; i++) {
+        sh[i].path = shards[i];
+        sh[i].file = -1;
+    }
+    o->string_type = make_string_type();
+    int32_t *owner = NULL;
+    size_t T = 0;
+    int rc = o->string_type < 0 ? output_fail(o, err, WS_EIO, "no string type") : 0;
+    /* The number of tasks is known only once a shard is open; size the
+     * owner table generously from the first file. */
+    if (rc == 0) {
+        hid_t f = access(shards[0], R_OK) == 0
+                      ? H5Fopen(shards[0], H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
+        hid_t d = f >= 0 ? H5Dopen2(f, "task_done", H5P_DEFAULT) : -1;
+        hid_t space = d >= 0 ? H5Dget_space(d) : -1;
+        hssize_t n = space >= 0 ? H5Sget_simple_extent_npoints(space) : 0;
+        if (space >= 0)
+            H5Sclose(space);
+        if (d >= 0)
+            H5Dclose(d);
+        if (f >= 0)
+            H5Fclose(f);
+        owner = malloc(((size_t)n + 1) * sizeof *owner);
+        if (!owner)
+            rc = ws_error_set(err, WS_ENOMEM, path, 0, 0, "out of memory");
+    }
+    if (rc == 0)
+        rc = open_shards(o, sh, nshards, owner, &T, err);
+    int32_t first = 0;
+    for (int32_t i = 0; i < nshards; i++)
+        if (rc == 0 && sh[i].index == 0)
+            first = i;
+    H5Tclose(o->string_type);
+    o->string_type = -1;
+    int created = 0;
+    if (rc == 0) {
+        rc = copy_file(sh[first].path, o->partial, err);
+        created = rc == 0;
+    }
+    if (rc == 0 && (o->file = open_rdwr(o->partial)) < 0)
+        rc = output_fail(o, err, WS_EIO, "cannot open the merged file");
+    if (rc == 0)
+        rc = open_ids(o, err);
+    if (rc == 0 && task_count(o) != T)
+        rc = ws_error_set(err, WS_EUSAGE, sh[first].path, 0, 0,
+                          "inconsistent task count");
+    char **products = NULL, **groups = NULL;
+    if (rc == 0) {
+        products = read_names(o, o->file, "product", (size_t)o->size[DIM_PRODUCT], err);
+        groups = products ? read_names(o, o->file, "tool_group",
+                                       (size_t)o->size[DIM_TOOL_GROUP], err) : NULL;
+        rc = groups ? init_memory(o, (const char *const *)products,
+                                  (const char *const *)groups, err)
+                    : err->code;
+    }
+    free_names(products, (int32_t)o->size[DIM_PRODUCT]);
+    free_names(groups, (int32_t)o->size[DIM_TOOL_GROUP]);
+    if (rc == 0)
+        rc = label_points_from_file(o, err);
+    for (int32_t i = 0; i < nshards && rc == 0; i++)
+        if (i != first)
+            rc = merge_slabs(o, &sh[i], err);
+    if (rc == 0)
+        rc = merge_lots(o, sh, nshards, owner, err);
+    for (size_t t = 0; t < T && rc == 0; t++)
+        o->written[t] = 1;
+    if (rc == 0 && (write_int_attr(o->file, "shard_index", 0) != 0
+                    || write_int_attr(o->file, "shard_count", 1) != 0
+                    || write_string_attr(o->file, "command_line", o->string_type,
+                                         command_line) != 0))
+        rc = output_fail(o, err, WS_EIO, "cannot update the attributes");
+    if (rc == 0)
+        rc = load_summary(o, err);
+    for (int32_t i = 0; i < nshards; i++) {
+        if (sh[i].file >= 0)
+            H5Fclose(sh[i].file);
+        free(sh[i].done);
+        free(sh[i].nlots);
+    }
+    free(sh);
+    free(owner);
+    hdf5_quiet_end(&quiet);
+    if (rc == 0)
+        return output_finish(o, summary_out, err);
+    output_close_ids(o);
+    if (created)
+        unlink(o->partial);
+    output_free(o);
+    return rc;
 }

@@ -3,7 +3,14 @@
  * The file is written to PATH.partial, every dataset created up front with
  * NaN fill; each committed replication is written into its slab and flushed,
  * and output_finish renames PATH.partial to PATH.  A run that stops early
- * leaves a readable PATH.partial and never a file at PATH.
+ * leaves a readable PATH.partial and never a file at PATH; output_resume
+ * continues such a run, output_merge joins the shard files of a sweep run
+ * on several machines into the file one machine would have written.
+ *
+ * Errors: WS_ECANTCREAT when the file cannot be created, WS_EIO for HDF5 or
+ * file-system failures, WS_EUSAGE when a resumed or merged file does not
+ * belong to the same run, WS_ENOINPUT when a file to read is missing,
+ * WS_ESOFTWARE for results that do not fit the file, WS_ENOMEM.
  *
  * HDF5 serial is not thread-safe beyond one global lock: call these from
  * one thread at a time (the runner's commit does).
@@ -14,6 +21,8 @@
 #include <stdint.h>
 #include "model.h"
 #include "fab.h"
+#include "scenario.h"
+#include "summary.h"
 #include "../sim/wserror.h"
 
 typedef struct output output;
@@ -23,23 +32,59 @@ typedef struct output_meta {
     const char *git_revision;
     const char *command_line;
     uint64_t seed;
-    int32_t nscenarios;
+    int32_t nscenarios;         /* sweep points; 1 for a plain run */
     int32_t nreplications;
+    const sweep_design *design; /* NULL for a plain run */
+    const char *const *settings;    /* --set PATH=VALUE texts, as given */
+    int32_t nsettings;
+    int32_t shard_index;        /* this file holds tasks k with */
+    int32_t shard_count;        /* k mod shard_count == shard_index */
 } output_meta;
 
-/* Creates PATH.partial with every dataset of the layout.  Errors:
- * WS_ECANTCREAT when the file cannot be created, WS_EIO otherwise. */
+/* Creates PATH.partial with every dataset of the layout; m is the model of
+ * scenario 0 (names, months, provenance).  Then call output_set_scenario
+ * for every scenario before writing replications. */
 int output_create(const char *path, const model *m, const output_meta *meta,
                   output **out, ws_error *err);
 
+/* Reopens PATH.partial of an interrupted run with the same inputs and
+ * options (checked: anything else is WS_EUSAGE naming the difference);
+ * replications already in it count as written.  WS_ENOINPUT when there is
+ * no PATH.partial.  Call output_set_scenario as after output_create. */
+int output_resume(const char *path, const model *m, const output_meta *meta,
+                  output **out, ws_error *err);
+
+/* Writes the per-scenario model data (tools, lot sizes, raw process times)
+ * of scenario s, whose model must have the same products, tool groups,
+ * months and warm-up as scenario 0's. */
+int output_set_scenario(output *o, int32_t s, const model *m, ws_error *err);
+
+/* Whether replication (scenario, replication) is in the file already. */
+int output_has_replication(const output *o, int32_t scenario,
+                           int32_t replication);
+
 /* Writes one replication's results into its slab, appends its lot records,
- * and flushes the file. */
+ * marks the task done, and flushes the file. */
 int output_write_replication(output *o, const fab_result *r, ws_error *err);
 
-/* Closes the file and renames PATH.partial to PATH; frees o. */
-int output_finish(output *o, ws_error *err);
+/* Writes the per-scenario summary variables, closes the file and renames
+ * PATH.partial to PATH; frees o.  When summary_out is not NULL it receives
+ * the summary of the file (the caller destroys it). */
+int output_finish(output *o, summary **summary_out, ws_error *err);
 
 /* Closes and removes PATH.partial; frees o.  For runs that failed. */
 void output_abort(output *o);
+
+/* Closes PATH.partial and keeps it, for --resume; frees o. */
+void output_suspend(output *o);
+
+/* Joins shard files (each from `--shard I/N` of the same run) into PATH:
+ * every task present exactly once, all shards from the same scenario text,
+ * options and version; a missing, duplicate or foreign shard is an error
+ * naming it (WS_EUSAGE).  The result equals, value for value, the file an
+ * unsharded run writes (its command_line attribute is command_line). */
+int output_merge(const char *path, const char *const *shards, int32_t nshards,
+                 const char *command_line, summary **summary_out,
+                 ws_error *err);
 
 #endif

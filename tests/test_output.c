@@ -96,8 +96,11 @@ static model *make_model(void)
 
 static output_meta make_meta(void)
 {
-    output_meta meta = {"0.1.0", "abcdef123456", "wafersim run two.yaml",
-                        UINT64_C(18446744073709551615), S, R};
+    output_meta meta = {.version = "0.1.0", .git_revision = "abcdef123456",
+                        .command_line = "wafersim run two.yaml",
+                        .seed = UINT64_C(18446744073709551615),
+                        .nscenarios = S, .nreplications = R,
+                        .shard_index = 0, .shard_count = 1};
     return meta;
 }
 
@@ -159,12 +162,17 @@ static void write_file(const char *path, const model *m)
     output *o = NULL;
     ws_error err;
     ws_error_clear(&err);
-    ck_assert_int_eq(output_create(path, m, &meta, &o, &err), 0);
+    ck_assert_msg(output_create(path, m, &meta, &o, &err) == 0, "%s",
+                  err.message);
+    for (int32_t s = 0; s < S; s++)
+        ck_assert_int_eq(output_set_scenario(o, s, m, &err), 0);
     fab_result *a = make_result(0, 1);
     fab_result *b = make_result(1, 0);
     ck_assert_int_eq(output_write_replication(o, a, &err), 0);
     ck_assert_int_eq(output_write_replication(o, b, &err), 0);
-    ck_assert_int_eq(output_finish(o, &err), 0);
+    ck_assert(output_has_replication(o, 0, 1));
+    ck_assert(!output_has_replication(o, 0, 0));
+    ck_assert_int_eq(output_finish(o, NULL, &err), 0);
     fab_result_destroy(a);
     fab_result_destroy(b);
 }
@@ -423,22 +431,33 @@ static void check_coordinates(hid_t f)
     check_strings(f, "product", products, P);
     check_strings(f, "tool_group", groups, G);
 
+    /* Per scenario: row s of (scenario, product) and (scenario, group). */
     double *raw = read_doubles(f, "raw_process_time_days", &n);
-    ck_assert_uint_eq(n, P);
-    ck_assert_double_eq_tol(raw[0], 0.5 + 25 * 0.01, 1e-12);
+    ck_assert_uint_eq(n, S * P);
+    ck_assert_double_eq_tol(raw[P + 0], 0.5 + 25 * 0.01, 1e-12);
     ck_assert_double_eq(raw[1], 2.0);
     free(raw);
     int32_t *lot_size = read_ints(f, "lot_size", &n);
     ck_assert_int_eq(lot_size[0], 25);
-    ck_assert_int_eq(lot_size[1], 12);
+    ck_assert_int_eq(lot_size[P + 1], 12);
     free(lot_size);
     int32_t *tools = read_ints(f, "tools", &n);
-    ck_assert_uint_eq(n, G);
-    ck_assert_int_eq(tools[2], 4);
+    ck_assert_uint_eq(n, S * G);
+    ck_assert_int_eq(tools[G + 2], 4);
     free(tools);
-    check_scale(f, "raw_process_time_days", 0, "product");
-    check_scale(f, "lot_size", 0, "product");
-    check_scale(f, "tools", 0, "tool_group");
+    check_scale(f, "raw_process_time_days", 0, "scenario");
+    check_scale(f, "raw_process_time_days", 1, "product");
+    check_scale(f, "lot_size", 1, "product");
+    check_scale(f, "tools", 1, "tool_group");
+    /* The two written replications are marked, with their lot counts. */
+    int64_t lots[S * R];
+    d = H5Dopen2(f, "task_lots", H5P_DEFAULT);
+    ck_assert_int_ge(H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL,
+                             H5P_DEFAULT, lots), 0);
+    H5Dclose(d);
+    ck_assert_int_eq(lots[0 * R + 1], 3);
+    ck_assert_int_eq(lots[1 * R + 0], 2);
+    ck_assert_int_eq(lots[0], 0);
 }
 
 static void check_lots(hid_t f)
@@ -711,7 +730,7 @@ START_TEST(test_rejects_mismatched_results)
     ck_assert_int_eq(output_write_replication(o, a, &err), 0);
     ck_assert_int_eq(output_write_replication(o, a, &err), WS_ESOFTWARE);
     ck_assert_ptr_nonnull(strstr(err.message, "twice"));
-    ck_assert_int_eq(output_finish(o, &err), 0);
+    ck_assert_int_eq(output_finish(o, NULL, &err), 0);
 
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     hid_t g = H5Gopen2(f, "lots", H5P_DEFAULT);
