@@ -7,6 +7,10 @@
 extern const char cli_usage_text[];
 
 int command_run(int argc, char **argv);
+int command_sweep(int argc, char **argv);
 int command_validate(int argc, char **argv);
+int command_merge(int argc, char **argv);
+int command_capacity(int argc, char **argv);
+int command_report(int argc, char **argv);
 
 #endif

@@ -7,7 +7,9 @@ set -eu
 
 packages="build-essential cmake pkg-config git libgsl-dev libhdf5-dev libfyaml-dev"
 if [ "${1:-}" = "--test" ]; then
-    packages="$packages check python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-pandas netcdf-bin valgrind"
+    packages="$packages check python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-pandas netcdf-bin valgrind libopenmpi-dev openmpi-bin"
+    # wafersim report, analysis/ and its notebook test (tests/notebook_test.py)
+    packages="$packages python3-matplotlib jupyter-nbconvert python3-ipykernel"
 fi
 
 missing=""
