@@ -1,22 +1,68 @@
-"""Read wafersim result files (HDF5, layout in docs/output-format.md).
+"""Read, summarise and plot wafersim result files (HDF5, layout in
+docs/output-format.md; guide in docs/analysis.md).
 
-Two functions::
+::
 
     import wafersim_analysis as wa
     ds = wa.load("run.h5")      # xarray.Dataset of the per-month results
     df = wa.lots("run.h5")      # pandas.DataFrame, one row per lot
+    wa.summary(ds)              # mean and 95% CI over replications
+    wa.plot_monthly_output(ds, "output.png")
 
-Both also read a ``run.h5.partial`` left by a run that stopped early:
-replications not written yet are NaN in ``load`` and absent from ``lots``.
+Both readers also read a ``run.h5.partial`` left by a run that stopped
+early: replications not written yet are NaN in ``load`` and absent from
+``lots``.
 
-Only the standard library, numpy, pandas and xarray (with the h5netcdf
-engine, which uses h5py) are needed; netCDF-C is not.
+Reading and the statistics need only the standard library, numpy, pandas
+and xarray (with the h5netcdf engine, which uses h5py); netCDF-C is not
+needed.  The ``plot_*`` functions (module :mod:`.plots`) also need
+matplotlib, which is imported on first use, so ``load`` works without it.
+Running wafersim from Python and putting runs side by side is in
+:mod:`.runs`; ``python3 -m wafersim_analysis.report`` (or ``wafersim
+report``) writes all plots and an HTML page.
 """
 
-import numpy as np
-import xarray as xr
+import importlib
 
-__all__ = ["load", "lots", "LOT_COLUMN_NAMES"]
+__all__ = [
+    "load", "lots", "LOT_COLUMN_NAMES",
+    "summary", "replication_metrics", "compare_scenarios", "disruption_metrics",
+    "confidence_interval", "t_quantile", "swept_coordinates", "DAYS_PER_MONTH",
+    "combine", "run", "scenario_variant",
+    "plot_monthly_output", "plot_cycle_time", "plot_utilisation",
+    "plot_operating_curve", "plot_disruption",
+]
+
+# Names served from submodules, imported on first use: importing the
+# package needs nothing beyond the standard library (so that the report
+# can check for numpy, xarray and matplotlib itself and say what is
+# missing), and matplotlib is loaded only when something is plotted.
+_LAZY = {
+    "summary": "stats", "replication_metrics": "stats",
+    "compare_scenarios": "stats", "disruption_metrics": "stats",
+    "confidence_interval": "stats", "t_quantile": "stats",
+    "swept_coordinates": "stats", "DAYS_PER_MONTH": "stats",
+    "combine": "runs", "run": "runs", "scenario_variant": "runs",
+    "plot_monthly_output": "plots", "plot_cycle_time": "plots",
+    "plot_utilisation": "plots", "plot_operating_curve": "plots",
+    "plot_disruption": "plots",
+}
+
+
+def __getattr__(name):
+    """Serves the names of :data:`_LAZY`, importing their module once."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    """Lists the lazy names too, for tab completion."""
+    return sorted(set(globals()) | set(__all__))
+
 
 #: How ``lots`` renames the lots group's columns.  The file spells them with
 #: a ``lot_`` prefix so that they never clash with the root coordinates of
@@ -34,6 +80,9 @@ _LIST_ATTRIBUTES = ("input_files", "input_texts")
 
 
 def _as_list(value):
+    """A string or array attribute as a list of str."""
+    import numpy as np
+
     if isinstance(value, str):
         return [value]
     return [str(v) for v in np.asarray(value, dtype=object).ravel()]
@@ -63,6 +112,8 @@ def load(path, lazy=False):
     -------
     xarray.Dataset
     """
+    import xarray as xr
+
     ds = xr.open_dataset(path, engine="h5netcdf")
     if not lazy:
         with ds:
@@ -95,6 +146,8 @@ def lots(path):
     -------
     pandas.DataFrame
     """
+    import xarray as xr
+
     with xr.open_dataset(path, engine="h5netcdf", group="lots") as group:
         frame = group.to_dataframe()
     frame = frame.rename(columns=LOT_COLUMN_NAMES)

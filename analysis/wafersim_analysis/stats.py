@@ -1,0 +1,397 @@
+"""Summary statistics of wafersim results: means and 95% confidence
+intervals over replications, after the warm-up.
+
+Every statistic here is computed the same way: first one value per
+replication (and per scenario and product), then the mean over the
+replications with a Student-t interval.  Replications are independent, so
+this is the textbook interval; months within one replication are not, which
+is why they are never treated as separate samples.
+
+Only the standard library, numpy, pandas and xarray are used (no scipy: the
+t quantile is computed here from the incomplete beta function).
+"""
+
+import math
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+__all__ = [
+    "DAYS_PER_MONTH",
+    "METRICS",
+    "t_quantile",
+    "confidence_interval",
+    "replication_metrics",
+    "summary",
+    "compare_scenarios",
+    "disruption_metrics",
+    "swept_coordinates",
+]
+
+#: The mean Gregorian month in days (365.2425 / 12): the month of
+#: ``wafers_per_month`` in scenarios and of the CLI's summary table.
+DAYS_PER_MONTH = 365.2425 / 12.0
+
+#: Metric name -> (label, unit) of the statistics ``summary`` reports.
+METRICS = {
+    "wafers_per_month": ("output", "wafer/month"),
+    "cycle_time_days": ("cycle time", "day"),
+    "x_factor": ("x-factor", "1"),
+}
+
+
+# ----------------------------------------------------------------------------
+# Student t quantile without scipy
+
+
+def _betacf(a, b, x):
+    """Continued fraction of the incomplete beta function (modified Lentz)."""
+    tiny = 1e-300
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 400):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < 1e-15:
+            break
+    return h
+
+
+def _betainc(a, b, x):
+    """Regularised incomplete beta function I_x(a, b), 0 <= x <= 1."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+                     + a * math.log(x) + b * math.log1p(-x))
+    if x < (a + 1.0) / (a + b + 2.0):
+        return front * _betacf(a, b, x) / a
+    return 1.0 - front * _betacf(b, a, 1.0 - x) / b
+
+
+def _t_cdf(t, dof):
+    """P(T <= t) for Student's t with dof degrees of freedom."""
+    tail = 0.5 * _betainc(0.5 * dof, 0.5, dof / (dof + t * t))
+    return 1.0 - tail if t >= 0 else tail
+
+
+def t_quantile(p, dof):
+    """Quantile of Student's t distribution: the t with P(T <= t) = p.
+
+    ``t_quantile(0.975, 9)`` is 2.262157 (GSL's ``gsl_cdf_tdist_Pinv``, used
+    by the CLI's summary, gives the same to 1e-9).  Computed by bisection on
+    the CDF, which is exact to rounding for the small dof that matter here.
+    """
+    if not 0.0 < p < 1.0 or dof <= 0:
+        raise ValueError("t_quantile needs 0 < p < 1 and dof > 0")
+    if p < 0.5:
+        return -t_quantile(1.0 - p, dof)
+    lo, hi = 0.0, 1.0
+    while _t_cdf(hi, dof) < p:
+        hi *= 2.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if _t_cdf(mid, dof) < p:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-13 * hi:
+            break
+    return 0.5 * (lo + hi)
+
+
+def confidence_interval(values, level=0.95):
+    """Mean and Student-t confidence interval of independent values.
+
+    NaN values are left out.  Returns a dict with ``mean``, ``half_width``,
+    ``low``, ``high`` and ``n``; the half-width (and so the bounds) is NaN
+    when fewer than two values remain, and everything is NaN for none.
+    """
+    x = np.asarray(values, dtype=float).ravel()
+    x = x[~np.isnan(x)]
+    n = x.size
+    mean = float(x.mean()) if n else math.nan
+    half = math.nan
+    if n >= 2:
+        sd = float(x.std(ddof=1))
+        half = t_quantile(0.5 + level / 2.0, n - 1) * sd / math.sqrt(n)
+    return {"mean": mean, "half_width": half, "low": mean - half,
+            "high": mean + half, "n": n}
+
+
+def _interval_along(array, dim, level=0.95):
+    """confidence_interval applied along one dimension of a DataArray.
+
+    Returns a Dataset with variables ``mean``, ``half_width``, ``low``,
+    ``high`` and ``n`` over the remaining dimensions.
+    """
+    n = array.count(dim)
+    mean = array.mean(dim, skipna=True)
+    sd = array.std(dim, ddof=1, skipna=True)
+    # One quantile per distinct count: at most a handful of bisections.
+    t = xr.apply_ufunc(
+        np.vectorize(lambda k: t_quantile(0.5 + level / 2.0, k - 1)
+                     if k >= 2 else math.nan, otypes=[float]), n)
+    half = (t * sd / np.sqrt(n.where(n >= 2))).where(n >= 2)
+    mean = mean.where(n >= 1)
+    return xr.Dataset({"mean": mean, "half_width": half, "low": mean - half,
+                       "high": mean + half, "n": n})
+
+
+# ----------------------------------------------------------------------------
+# Per-replication metrics
+
+
+def _steady_months(ds):
+    """Boolean mask along month: True for the months after the warm-up."""
+    if "warmup" in ds.coords or "warmup" in ds:
+        return ~ds["warmup"].astype(bool)
+    return xr.ones_like(ds["month_days"], dtype=bool)
+
+
+def replication_metrics(ds):
+    """One value per scenario, replication and product, after the warm-up.
+
+    Returns an :class:`xarray.Dataset` with dims ``(scenario, replication,
+    product)`` and variables
+
+    ``wafers_per_month``
+        wafers out in the months after the warm-up, divided by their length
+        in days and multiplied by :data:`DAYS_PER_MONTH` (365.2425/12): the
+        unit of ``wafers_per_month`` in scenarios, so partial months and the
+        28-31 days of calendar months do not bias it.
+    ``cycle_time_days``
+        mean cycle time of the lots finished in those months: the monthly
+        ``cycle_time_days`` weighted by ``wafers_out`` (all lots of a
+        product have the same size, so this is the mean over lots).
+    ``x_factor``
+        ``cycle_time_days / raw_process_time_days``.
+
+    Months flagged ``warmup`` are left out.  Replications not written yet (a
+    ``.partial`` file) are NaN.
+    """
+    steady = _steady_months(ds)
+    out = ds["wafers_out"].where(steady)
+    days = ds["month_days"].where(steady).sum("month")
+    rate = out.sum("month", min_count=1) / days * DAYS_PER_MONTH
+    ct = ds["cycle_time_days"].where(steady)
+    weight = out.where(ct.notnull())
+    cycle = (ct * weight).sum("month", min_count=1) / weight.sum("month", min_count=1)
+    cycle = cycle.where(weight.sum("month", min_count=1) > 0)
+    xfac = cycle / ds["raw_process_time_days"]
+    result = xr.Dataset({"wafers_per_month": rate, "cycle_time_days": cycle,
+                         "x_factor": xfac})
+    for name, (label, unit) in METRICS.items():
+        result[name].attrs.update(long_name=label, units=unit)
+    return result.transpose("scenario", "replication", "product")
+
+
+def swept_coordinates(ds):
+    """Names of the non-index coordinates along ``scenario`` (the swept
+    parameters of a sweep file, e.g. ``products.A.wafers_per_month``), in
+    the file's order."""
+    return [name for name, coord in ds.coords.items()
+            if name != "scenario" and coord.dims == ("scenario",)]
+
+
+def summary(ds, level=0.95):
+    """Mean and confidence interval over replications, per scenario and
+    product, of monthly output, cycle time and x-factor after the warm-up.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        From :func:`wafersim_analysis.load` (one run or a sweep).
+    level : float
+        Confidence level of the Student-t interval (default 95%).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (scenario, product, metric), in that index order, with
+        columns ``mean``, ``half_width``, ``low``, ``high`` (the interval is
+        ``mean ± half_width``), ``n`` (replications with a value) and
+        ``unit``; then one column per swept coordinate of a sweep file.
+        ``metric`` is ``wafers_per_month`` (wafers per 30.44-day month),
+        ``cycle_time_days`` or ``x_factor``; see
+        :func:`replication_metrics` for their exact definitions.  Pivot
+        with ``table["mean"].unstack("metric")`` for one row per product.
+    """
+    per_rep = replication_metrics(ds)
+    frames = []
+    for metric in METRICS:
+        ci = _interval_along(per_rep[metric], "replication", level)
+        frame = ci.to_dataframe()[["mean", "half_width", "low", "high", "n"]]
+        frame["metric"] = metric
+        frames.append(frame.reset_index())
+    table = pd.concat(frames, ignore_index=True)
+    table["unit"] = table["metric"].map(lambda m: METRICS[m][1])
+    table["n"] = table["n"].astype(int)
+    order = {m: i for i, m in enumerate(METRICS)}
+    products = {p: i for i, p in enumerate(ds["product"].values.tolist())}
+    table = table.sort_values(
+        ["scenario", "product", "metric"],
+        key=lambda col: col.map(order) if col.name == "metric"
+        else col.map(products) if col.name == "product" else col)
+    for name in swept_coordinates(ds):
+        values = pd.Series(ds[name].values, index=ds["scenario"].values)
+        table[name] = table["scenario"].map(values)
+    table = table.set_index(["scenario", "product", "metric"])
+    table = table[[c for c in table.columns if c not in ("scenario", "product")]]
+    table.attrs["level"] = level
+    return table
+
+
+def compare_scenarios(ds, a=0, b=-1, level=0.95):
+    """Difference between two scenarios of a sweep, paired by replication.
+
+    Replication *r* of every scenario uses the same random numbers (common
+    random numbers), so the difference ``b - a`` is taken replication by
+    replication and its interval is usually much narrower than the two
+    separate intervals suggest.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A file with at least two scenarios.
+    a, b : int
+        Positions along ``scenario`` (negative counts from the end).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (product, metric) with the means at ``a`` and ``b`` and
+        the paired difference's ``diff_mean``, ``diff_half_width``,
+        ``diff_low``, ``diff_high``.
+    """
+    per_rep = replication_metrics(ds)
+    first = per_rep.isel(scenario=a)
+    second = per_rep.isel(scenario=b)
+    rows = []
+    for product in ds["product"].values.tolist():
+        for metric in METRICS:
+            x = first[metric].sel(product=product).values
+            y = second[metric].sel(product=product).values
+            d = confidence_interval(y - x, level)
+            rows.append({
+                "product": product, "metric": metric,
+                "mean_a": np.nanmean(x) if np.isfinite(x).any() else math.nan,
+                "mean_b": np.nanmean(y) if np.isfinite(y).any() else math.nan,
+                "diff_mean": d["mean"], "diff_half_width": d["half_width"],
+                "diff_low": d["low"], "diff_high": d["high"], "n": d["n"],
+            })
+    table = pd.DataFrame(rows).set_index(["product", "metric"])
+    table.attrs["scenarios"] = (int(ds["scenario"].values[a]),
+                                int(ds["scenario"].values[b]))
+    return table
+
+
+# ----------------------------------------------------------------------------
+# Disruptions
+
+
+def _check_pairable(baseline, disrupted):
+    """Raises ValueError unless the two runs can be compared month by month."""
+    for dim in ("month", "product"):
+        a, b = baseline[dim].values, disrupted[dim].values
+        if a.shape != b.shape or not (a == b).all():
+            raise ValueError(f"baseline and disrupted runs have different {dim}s")
+    common = np.intersect1d(baseline["replication"].values,
+                            disrupted["replication"].values)
+    if common.size == 0:
+        raise ValueError("baseline and disrupted runs share no replication")
+    return common
+
+
+def _monthly_output(ds, scenario, product, replications):
+    """wafers_out of one scenario over (replication, month): one product or the total."""
+    out = ds["wafers_out"].isel(scenario=scenario).sel(replication=replications)
+    if product is None:
+        return out.sum("product", min_count=1)
+    return out.sel(product=product)
+
+
+def disruption_metrics(baseline, disrupted, product=None, scenario=0,
+                       tolerance=0.05, level=0.95):
+    """Compare a disrupted run with its baseline, replication by replication.
+
+    Both runs must have the same months and products and share replication
+    numbers: with the same seed, replication *r* of both sees the same
+    random numbers (common random numbers), so the paired difference
+    measures the disruption rather than sampling noise.
+
+    Parameters
+    ----------
+    baseline, disrupted : xarray.Dataset
+    product : str or None
+        One product, or None (default) for the total over products.
+    scenario : int
+        Position along ``scenario`` in both files.
+    tolerance : float
+        Recovery threshold: the disrupted mean output is no longer more
+        than ``tolerance`` (5%) below the baseline mean.
+    level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    dict
+        ``baseline`` and ``disrupted`` (monthly output, Dataset with
+        ``mean``, ``half_width``, ``low``, ``high`` along month),
+        ``lost`` (cumulative lost wafers baseline - disrupted, paired, same
+        layout), ``lost_total`` (a :func:`confidence_interval` dict at the
+        horizon), ``drop_month`` (first month whose mean output is more than
+        ``tolerance`` below the baseline, or None), ``recovery_month``
+        (first month after the drop back within ``tolerance``, or None if
+        it never recovers in the horizon), ``months`` (the month starts),
+        ``replications`` (those compared) and ``same_seed`` (bool).
+    """
+    common = _check_pairable(baseline, disrupted)
+    base = _monthly_output(baseline, scenario, product, common)
+    disr = _monthly_output(disrupted, scenario, product, common)
+    lost = (base - disr).cumsum("month")
+    base_ci = _interval_along(base, "replication", level)
+    disr_ci = _interval_along(disr, "replication", level)
+    lost_ci = _interval_along(lost, "replication", level)
+    months = baseline["month"].values
+    b_mean, d_mean = base_ci["mean"].values, disr_ci["mean"].values
+    with np.errstate(invalid="ignore"):
+        short = (b_mean > 0) & (d_mean < (1.0 - tolerance) * b_mean)
+        back = (b_mean > 0) & (d_mean >= (1.0 - tolerance) * b_mean)
+    drop = int(np.argmax(short)) if short.any() else None
+    recovery = None
+    if drop is not None:
+        later = np.nonzero(back[drop + 1:])[0]
+        recovery = drop + 1 + int(later[0]) if later.size else None
+    seeds = (baseline.attrs.get("base_seed"), disrupted.attrs.get("base_seed"))
+    return {
+        "baseline": base_ci,
+        "disrupted": disr_ci,
+        "lost": lost_ci,
+        "lost_total": confidence_interval(lost.isel(month=-1).values, level),
+        "drop_month": months[drop] if drop is not None else None,
+        "recovery_month": months[recovery] if recovery is not None else None,
+        "drop_index": drop,
+        "recovery_index": recovery,
+        "months": months,
+        "replications": common,
+        "same_seed": seeds[0] is not None and seeds[0] == seeds[1],
+        "product": product,
+        "tolerance": tolerance,
+    }
