@@ -10,15 +10,13 @@
  * plain HDF5 plus dimension scales, so xarray (h5netcdf), h5py and ncdump
  * open it; creation order tracked; no time stamps, so the same inputs give
  * the same bytes; written as PATH.partial and renamed when complete.  The
- * helpers are a small copy of output.c's rather than shared, because
- * output.c keeps them private to its own layout; the two files are small
- * enough that the duplication is cheaper than a third module.
+ * HDF5 helpers are output.c's, shared through h5file.h.
  */
 #include "capacity.h"
+#include "h5file.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,124 +220,11 @@ int capacity_analyse(const model *m, double target_utilisation,
 
 /* ---- the HDF5 file ----------------------------------------------------- */
 
-/* Creation order must be tracked and indexed, or netCDF readers list
- * variables and attributes alphabetically. */
-#define CRT_ORDER (H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED)
-
 typedef struct writer {
     const char *partial;
     hid_t file;
     hid_t string_type;          /* variable-length UTF-8 */
 } writer;
-
-/* Walking upward, entry 0 is the innermost, most specific HDF5 reason. */
-static herr_t error_walk(unsigned n, const H5E_error2_t *e, void *data)
-{
-    if (n == 0 && e->desc)
-        snprintf(data, 512, "%s", e->desc);
-    return 0;
-}
-
-static void hdf5_error_detail(char detail[512])
-{
-    detail[0] = '\0';
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, error_walk, detail);
-    H5Eclear2(H5E_DEFAULT);
-}
-
-static int writer_fail(const writer *w, ws_error *err, const char *what,
-                       const char *name)
-{
-    char detail[512];
-    hdf5_error_detail(detail);
-    return ws_error_set(err, WS_EIO, w->partial, 0, 0, "%s %s%s%s", what,
-                        name, detail[0] ? ": " : "", detail);
-}
-
-/* A scalar attribute, or a 1-D one of n values when n != SCALAR. */
-#define SCALAR ((size_t)-1)
-
-static int attr_values(const writer *w, hid_t loc, const char *name,
-                       hid_t file_type, hid_t mem_type, size_t n,
-                       const void *values, ws_error *err)
-{
-    hsize_t dim = n;
-    hid_t space = n == SCALAR ? H5Screate(H5S_SCALAR)
-                              : H5Screate_simple(1, &dim, NULL);
-    hid_t attr = space < 0 ? -1 : H5Acreate2(loc, name, file_type, space,
-                                             H5P_DEFAULT, H5P_DEFAULT);
-    herr_t status = attr < 0 ? -1 : H5Awrite(attr, mem_type, values);
-    if (attr >= 0 && H5Aclose(attr) < 0)
-        status = -1;
-    if (space >= 0 && H5Sclose(space) < 0)
-        status = -1;
-    return status < 0 ? writer_fail(w, err, "cannot write attribute", name)
-                      : 0;
-}
-
-static int attr_string(const writer *w, hid_t loc, const char *name,
-                       const char *value, ws_error *err)
-{
-    const char *v = value ? value : "";
-    return attr_values(w, loc, name, w->string_type, w->string_type, SCALAR,
-                       &v, err);
-}
-
-static int attr_double(const writer *w, hid_t loc, const char *name,
-                       double value, ws_error *err)
-{
-    return attr_values(w, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                       SCALAR, &value, err);
-}
-
-/* A 1-D contiguous dataset of n values; floats get NaN as fill value, as
- * in the run output.  Returns the id or -1 with err set. */
-static hid_t dataset_create(const writer *w, const char *name,
-                            hid_t file_type, size_t n, int nan_fill,
-                            ws_error *err)
-{
-    hsize_t dim = n;
-    double nan = NAN;
-    hid_t space = H5Screate_simple(1, &dim, NULL);
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    hid_t d = -1;
-    /* Without track_times off every object header holds its modification
-     * time and identical inputs would give different bytes. */
-    if (space >= 0 && dcpl >= 0 && H5Pset_obj_track_times(dcpl, 0) >= 0
-        && H5Pset_attr_creation_order(dcpl, CRT_ORDER) >= 0
-        && (!nan_fill || H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan) >= 0))
-        d = H5Dcreate2(w->file, name, file_type, space, H5P_DEFAULT, dcpl,
-                       H5P_DEFAULT);
-    if (dcpl >= 0 && H5Pclose(dcpl) < 0 && d >= 0) {
-        H5Dclose(d);
-        d = -1;
-    }
-    if (space >= 0 && H5Sclose(space) < 0 && d >= 0) {
-        H5Dclose(d);
-        d = -1;
-    }
-    if (d < 0)
-        writer_fail(w, err, "cannot create dataset", name);
-    return d;
-}
-
-static int dataset_write(const writer *w, hid_t d, const char *name,
-                         hid_t mem_type, size_t n, const void *values,
-                         ws_error *err)
-{
-    if (n > 0 && H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                          values) < 0)
-        return writer_fail(w, err, "cannot write", name);
-    return 0;
-}
-
-/* long_name and units, which every variable carries. */
-static int describe(const writer *w, hid_t d, const char *long_name,
-                    const char *units, ws_error *err)
-{
-    int rc = attr_string(w, d, "long_name", long_name, err);
-    return rc ? rc : attr_string(w, d, "units", units, err);
-}
 
 /* A dimension: a coordinate variable of names made a dimension scale.  It
  * gets at most five attributes (CLASS, NAME, long_name, units,
@@ -350,14 +235,19 @@ static hid_t create_dimension(const writer *w, const char *name,
                               const char *const *names, size_t n,
                               const char *long_name, ws_error *err)
 {
-    hid_t d = dataset_create(w, name, w->string_type, n, 0, err);
+    hsize_t dim = n;
+    h5file_dataset_spec s = {name, w->string_type, 1, &dim, NULL, NULL, -1};
+    hid_t d = h5file_dataset_create(w->partial, w->file, &s, err);
     if (d < 0)
         return -1;
-    int rc = dataset_write(w, d, name, w->string_type, n, names, err);
+    int rc = h5file_dataset_write_all(w->partial, d, w->string_type, n, names,
+                                      err);
     if (rc == 0 && H5DSset_scale(d, name) < 0)
-        rc = writer_fail(w, err, "cannot make a dimension scale of", name);
+        rc = h5file_fail(w->partial, err, WS_EIO,
+                         "cannot make a dimension scale of %s", name);
     if (rc == 0)
-        rc = describe(w, d, long_name, "1", err);
+        rc = h5file_describe(w->partial, d, long_name, "1", w->string_type,
+                             err);
     if (rc) {
         H5Dclose(d);
         return -1;
@@ -374,23 +264,29 @@ typedef struct variable_spec {
     const char *long_name;
 } variable_spec;
 
-/* A 1-D data variable of n values along the dimension scale. */
+/* A 1-D contiguous data variable of n values along the dimension scale;
+ * floats get NaN as fill value, as in the run output. */
 static int write_variable(const writer *w, hid_t scale, size_t n,
                           const variable_spec *v, ws_error *err)
 {
     int is_float = v->mem_type == H5T_NATIVE_DOUBLE;
-    hid_t d = dataset_create(w, v->name, v->file_type, n, is_float, err);
+    hsize_t dim = n;
+    h5file_dataset_spec s = {v->name, v->file_type, 1, &dim, NULL, NULL,
+                             is_float ? H5T_NATIVE_DOUBLE : -1};
+    hid_t d = h5file_dataset_create(w->partial, w->file, &s, err);
     if (d < 0)
         return err->code;
-    int rc = dataset_write(w, d, v->name, v->mem_type, n, v->values, err);
+    int rc = h5file_dataset_write_all(w->partial, d, v->mem_type, n, v->values,
+                                      err);
     if (rc == 0 && is_float)
-        rc = attr_double(w, d, "_FillValue", NAN, err);
+        rc = h5file_attr_nan_fill(w->partial, d, err);
     if (rc == 0)
-        rc = describe(w, d, v->long_name, v->units, err);
-    if (rc == 0 && H5DSattach_scale(d, scale, 0) < 0)
-        rc = writer_fail(w, err, "cannot attach its dimension to", v->name);
+        rc = h5file_describe(w->partial, d, v->long_name, v->units,
+                             w->string_type, err);
+    if (rc == 0)
+        rc = h5file_attach_scale(w->partial, d, scale, 0, err);
     if (H5Dclose(d) < 0 && rc == 0)
-        rc = writer_fail(w, err, "cannot close", v->name);
+        rc = h5file_fail(w->partial, err, WS_EIO, "cannot close %s", v->name);
     return rc;
 }
 
@@ -450,78 +346,52 @@ static int write_root_attributes(const writer *w, const model *m,
         inputs[i] = s->path ? s->path : "";
         inputs[ninputs + i] = s->text ? s->text : "";
     }
-    hid_t root = w->file;
     const char *bottleneck = r->bottleneck >= 0
                            ? m->groups[r->bottleneck].name : "";
-    int rc = attr_string(w, root, "software", "wafersim", err);
+    /* Written in this order, which readers list them in. */
+    const char *const strings[][2] = {
+        {"software", "wafersim"},
+        {"version", meta->version},
+        {"git_revision", meta->git_revision},
+        {"command_line", meta->command_line},
+        {"scenario_name", m->name},
+        {"scenario_path", src ? src->path : ""},
+        {"scenario_text", src ? src->text : ""},
+    };
+    const char *path = w->partial;
+    hid_t root = w->file, st = w->string_type;
+    int rc = 0;
+    for (size_t i = 0; i < sizeof strings / sizeof *strings && rc == 0; i++)
+        rc = h5file_attr_string(path, root, strings[i][0], strings[i][1], st,
+                                err);
     if (rc == 0)
-        rc = attr_string(w, root, "version", meta->version, err);
+        rc = h5file_attr_values(path, root, "input_files", st, st, ninputs,
+                                inputs, err);
     if (rc == 0)
-        rc = attr_string(w, root, "git_revision", meta->git_revision, err);
+        rc = h5file_attr_values(path, root, "input_texts", st, st, ninputs,
+                                inputs + ninputs, err);
     if (rc == 0)
-        rc = attr_string(w, root, "command_line", meta->command_line, err);
+        rc = h5file_attr_double(path, root, "target_utilisation",
+                                r->target_utilisation, err);
     if (rc == 0)
-        rc = attr_string(w, root, "scenario_name", m->name, err);
+        rc = h5file_attr_string(path, root, "bottleneck", bottleneck, st, err);
     if (rc == 0)
-        rc = attr_string(w, root, "scenario_path", src ? src->path : "", err);
-    if (rc == 0)
-        rc = attr_string(w, root, "scenario_text", src ? src->text : "", err);
-    if (rc == 0)
-        rc = attr_values(w, root, "input_files", w->string_type,
-                         w->string_type, ninputs, inputs, err);
-    if (rc == 0)
-        rc = attr_values(w, root, "input_texts", w->string_type,
-                         w->string_type, ninputs, inputs + ninputs, err);
-    if (rc == 0)
-        rc = attr_double(w, root, "target_utilisation",
-                         r->target_utilisation, err);
-    if (rc == 0)
-        rc = attr_string(w, root, "bottleneck", bottleneck, err);
-    if (rc == 0)
-        rc = attr_string(w, root, "assumptions", assumptions_text, err);
+        rc = h5file_attr_string(path, root, "assumptions", assumptions_text, st,
+                                err);
     free(inputs);
     return rc;
 }
 
-/* Creates w->file; WS_ECANTCREAT when that fails. */
+/* Creates w->file and w->string_type; WS_ECANTCREAT when the file cannot
+ * be created. */
 static int writer_open(writer *w, ws_error *err)
 {
-    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    int rc = 0;
-    if (fcpl < 0 || fapl < 0 || H5Pset_obj_track_times(fcpl, 0) < 0
-        || H5Pset_link_creation_order(fcpl, CRT_ORDER) < 0
-        || H5Pset_attr_creation_order(fcpl, CRT_ORDER) < 0
-        /* Strong close: a failed write's H5Fclose really closes the file
-         * before we unlink it, even if an id leaked. */
-        || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
-        rc = writer_fail(w, err, "cannot set the properties of", "the file");
-    } else {
-        errno = 0;
-        w->file = H5Fcreate(w->partial, H5F_ACC_TRUNC, fcpl, fapl);
-        if (w->file < 0) {
-            int e = errno;
-            char detail[512];
-            hdf5_error_detail(detail);
-            /* HDF5 first probes the file without creating it, so errno may
-             * be that probe's ENOENT; trust it only when HDF5's innermost
-             * message says the failure was a system call's. */
-            rc = ws_error_set(err, WS_ECANTCREAT, w->partial, 0, 0,
-                              "cannot create the output file: %s",
-                              e && strstr(detail, "errno") ? strerror(e)
-                                                           : detail);
-        }
-    }
-    if (fapl >= 0)
-        H5Pclose(fapl);
-    if (fcpl >= 0)
-        H5Pclose(fcpl);
+    int rc = h5file_create(w->partial, &w->file, err);
     if (rc == 0) {
-        w->string_type = H5Tcopy(H5T_C_S1);
-        if (w->string_type < 0
-            || H5Tset_size(w->string_type, H5T_VARIABLE) < 0
-            || H5Tset_cset(w->string_type, H5T_CSET_UTF8) < 0)
-            rc = writer_fail(w, err, "cannot make", "the string type");
+        w->string_type = h5file_string_type();
+        if (w->string_type < 0)
+            rc = h5file_fail(w->partial, err, WS_EIO,
+                             "cannot make the string type");
     }
     return rc;
 }
@@ -550,9 +420,9 @@ static int write_contents(const writer *w, const model *m,
     if (rc == 0)
         rc = write_root_attributes(w, m, r, meta, err);
     if (product_dim >= 0 && H5Dclose(product_dim) < 0 && rc == 0)
-        rc = writer_fail(w, err, "cannot close", "product");
+        rc = h5file_fail(w->partial, err, WS_EIO, "cannot close product");
     if (group_dim >= 0 && H5Dclose(group_dim) < 0 && rc == 0)
-        rc = writer_fail(w, err, "cannot close", "tool_group");
+        rc = h5file_fail(w->partial, err, WS_EIO, "cannot close tool_group");
     return rc;
 }
 
@@ -576,21 +446,19 @@ int capacity_write_file(const char *path, const model *m,
 
     /* The library never prints: HDF5's own error printing is off while we
      * work and the caller's setting is restored afterwards. */
-    H5E_auto2_t saved_func;
-    void *saved_data;
-    int saved = H5Eget_auto2(H5E_DEFAULT, &saved_func, &saved_data) >= 0;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    h5file_quiet quiet;
+    h5file_quiet_begin(&quiet);
 
     int rc = writer_open(&w, err);
     if (rc == 0)
         rc = write_contents(&w, m, r, meta, err);
     if (w.string_type >= 0 && H5Tclose(w.string_type) < 0 && rc == 0)
-        rc = writer_fail(&w, err, "cannot close", "the string type");
+        rc = h5file_fail(w.partial, err, WS_EIO,
+                         "cannot close the string type");
     if (w.file >= 0 && H5Fclose(w.file) < 0 && rc == 0)
-        rc = writer_fail(&w, err, "cannot close", "the file");
+        rc = h5file_fail(w.partial, err, WS_EIO, "cannot close the file");
     H5Eclear2(H5E_DEFAULT);
-    if (saved)
-        H5Eset_auto2(H5E_DEFAULT, saved_func, saved_data);
+    h5file_quiet_end(&quiet);
 
     if (rc == 0 && rename(partial, path) != 0)
         rc = ws_error_set(err, WS_EIO, path, 0, 0, "cannot rename %s to %s: %s",

@@ -17,10 +17,10 @@
  * off for the duration of each public call and restored afterwards.
  */
 #include "output.h"
+#include "h5file.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,15 +33,10 @@
 #include "../sim/date.h"
 
 #define OUTPUT_FORMAT_VERSION 1
-#define OUTPUT_DEFLATE_LEVEL 1
 /* Records per chunk of a lots column: 32 KiB of doubles, big enough to
  * compress well, small enough that appending a few lots stays cheap. */
 #define OUTPUT_LOT_CHUNK 4096
 #define OUTPUT_BOOL_TYPE "bool_t"
-
-/* Creation order must be tracked and indexed on every object, or netCDF
- * readers list variables and attributes alphabetically. */
-#define OUTPUT_CRT_ORDER (H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED)
 
 enum output_dim {
     DIM_SCENARIO,
@@ -226,278 +221,6 @@ struct output {
     summary *sum;
 };
 
-/* ---- errors ------------------------------------------------------------ */
-
-/* HDF5's automatic error printing, saved on entry to a public function and
- * restored on exit, so the library never prints and callers' settings
- * survive. */
-typedef struct hdf5_quiet {
-    H5E_auto2_t func;
-    void *data;
-    int saved;
-} hdf5_quiet;
-
-static void hdf5_quiet_begin(hdf5_quiet *q)
-{
-    q->saved = H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data) >= 0;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-static void hdf5_quiet_end(const hdf5_quiet *q)
-{
-    if (q->saved)
-        H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
-}
-
-typedef struct error_text {
-    char *buf;
-    size_t size;
-} error_text;
-
-/* Walking upward, entry 0 is the innermost, most specific HDF5 reason. */
-static herr_t error_walk(unsigned n, const H5E_error2_t *e, void *data)
-{
-    error_text *t = data;
-    if (n == 0 && e->desc)
-        snprintf(t->buf, t->size, "%s", e->desc);
-    return 0;
-}
-
-static void hdf5_error_detail(char *buf, size_t size)
-{
-    error_text t = {buf, size};
-    buf[0] = '\0';
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, error_walk, &t);
-    H5Eclear2(H5E_DEFAULT);
-}
-
-static int output_fail(const output *o, ws_error *err, int code,
-                       const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
-#endif
-    ;
-
-/* Sets err to "what: HDF5 reason" about the .partial file; returns code. */
-static int output_fail(const output *o, ws_error *err, int code,
-                       const char *fmt, ...)
-{
-    char what[512];
-    char detail[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    hdf5_error_detail(detail, sizeof detail);
-    if (detail[0])
-        return ws_error_set(err, code, o->partial, 0, 0, "%s: %s", what,
-                            detail);
-    return ws_error_set(err, code, o->partial, 0, 0, "%s", what);
-}
-
-/* Names the object loc in messages; only called on error paths. */
-static const char *object_name(hid_t loc, char *buf, size_t size)
-{
-    if (H5Iget_name(loc, buf, size) <= 0)
-        snprintf(buf, size, "?");
-    return buf;
-}
-
-/* ---- attributes -------------------------------------------------------- */
-
-static int attr_write(output *o, hid_t loc, const char *name,
-                      hid_t file_type, hid_t mem_type, hid_t space,
-                      const void *value, ws_error *err)
-{
-    char owner[256];
-    hid_t attr = H5Acreate2(loc, name, file_type, space, H5P_DEFAULT,
-                            H5P_DEFAULT);
-    if (attr < 0)
-        return output_fail(o, err, WS_EIO, "cannot create attribute %s of %s",
-                           name, object_name(loc, owner, sizeof owner));
-    herr_t status = H5Awrite(attr, mem_type, value);
-    if (H5Aclose(attr) < 0 || status < 0)
-        return output_fail(o, err, WS_EIO, "cannot write attribute %s of %s",
-                           name, object_name(loc, owner, sizeof owner));
-    return 0;
-}
-
-/* An attribute of n values (n = 0 gives an empty array); scalar when
- * n is (size_t)-1. */
-static int attr_values(output *o, hid_t loc, const char *name,
-                       hid_t file_type, hid_t mem_type, size_t n,
-                       const void *values, ws_error *err)
-{
-    hsize_t dim = n;
-    hid_t space = n == (size_t)-1 ? H5Screate(H5S_SCALAR)
-                                  : H5Screate_simple(1, &dim, NULL);
-    if (space < 0)
-        return output_fail(o, err, WS_EIO, "cannot create dataspace");
-    int rc = attr_write(o, loc, name, file_type, mem_type, space, values,
-                        err);
-    if (H5Sclose(space) < 0 && rc == 0)
-        rc = output_fail(o, err, WS_EIO, "cannot close dataspace");
-    return rc;
-}
-
-#define SCALAR ((size_t)-1)
-
-static int attr_string(output *o, hid_t loc, const char *name,
-                       const char *value, ws_error *err)
-{
-    const char *v = value ? value : "";
-    return attr_values(o, loc, name, o->string_type, o->string_type, SCALAR,
-                       &v, err);
-}
-
-static int attr_double(output *o, hid_t loc, const char *name, double value,
-                       ws_error *err)
-{
-    return attr_values(o, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                       SCALAR, &value, err);
-}
-
-static int attr_int32(output *o, hid_t loc, const char *name, int32_t value,
-                      ws_error *err)
-{
-    return attr_values(o, loc, name, H5T_STD_I32LE, H5T_NATIVE_INT32, SCALAR,
-                       &value, err);
-}
-
-static int attr_uint64(output *o, hid_t loc, const char *name,
-                       uint64_t value, ws_error *err)
-{
-    return attr_values(o, loc, name, H5T_STD_U64LE, H5T_NATIVE_UINT64,
-                       SCALAR, &value, err);
-}
-
-/* long_name and units, which every variable carries. */
-static int describe(output *o, hid_t d, const char *long_name,
-                    const char *units, ws_error *err)
-{
-    int rc = attr_string(o, d, "long_name", long_name, err);
-    if (rc == 0)
-        rc = attr_string(o, d, "units", units, err);
-    return rc;
-}
-
-static int attr_nan_fill(output *o, hid_t d, ws_error *err)
-{
-    return attr_double(o, d, "_FillValue", NAN, err);
-}
-
-/* ---- datasets ---------------------------------------------------------- */
-
-typedef struct dataset_spec {
-    const char *name;
-    hid_t file_type;
-    int rank;
-    const hsize_t *dims;
-    const hsize_t *maxdims;     /* NULL: fixed size */
-    const hsize_t *chunk;       /* NULL: contiguous, uncompressed */
-    hid_t fill_type;            /* H5T_NATIVE_DOUBLE: NaN fill; else default */
-} dataset_spec;
-
-/* Creates a dataset; returns its id or a negative value with err set. */
-static hid_t dataset_create(output *o, hid_t loc, const dataset_spec *s,
-                            ws_error *err)
-{
-    hid_t space = -1, dcpl = -1, d = -1;
-    space = H5Screate_simple(s->rank, s->dims, s->maxdims);
-    dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    if (space < 0 || dcpl < 0)
-        goto fail;
-    /* Without this, every object header holds its modification time and
-     * two identical runs give different bytes. */
-    if (H5Pset_obj_track_times(dcpl, 0) < 0
-        || H5Pset_attr_creation_order(dcpl, OUTPUT_CRT_ORDER) < 0)
-        goto fail;
-    if (s->chunk) {
-        if (H5Pset_chunk(dcpl, s->rank, s->chunk) < 0
-            || H5Pset_shuffle(dcpl) < 0
-            || H5Pset_deflate(dcpl, OUTPUT_DEFLATE_LEVEL) < 0)
-            goto fail;
-    }
-    if (s->fill_type == H5T_NATIVE_DOUBLE) {
-        double nan = NAN;
-        if (H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, &nan) < 0)
-            goto fail;
-    }
-    d = H5Dcreate2(loc, s->name, s->file_type, space, H5P_DEFAULT, dcpl,
-                   H5P_DEFAULT);
-    if (d < 0)
-        goto fail;
-    herr_t closed = H5Pclose(dcpl);
-    dcpl = -1;
-    if (H5Sclose(space) < 0 || closed < 0) {
-        space = -1;
-        goto fail;
-    }
-    return d;
-fail:
-    output_fail(o, err, WS_EIO, "cannot create dataset %s", s->name);
-    if (d >= 0)
-        H5Dclose(d);
-    if (dcpl >= 0)
-        H5Pclose(dcpl);
-    if (space >= 0)
-        H5Sclose(space);
-    return -1;
-}
-
-/* Writes n elements of a 1-D dataset whole. */
-static int dataset_write_all(output *o, hid_t d, hid_t mem_type, size_t n,
-                             const void *values, ws_error *err)
-{
-    char name[256];
-    if (n == 0)
-        return 0;
-    if (H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0)
-        return output_fail(o, err, WS_EIO, "cannot write %s",
-                           object_name(d, name, sizeof name));
-    return 0;
-}
-
-/* Writes count elements from start in dimension order into d (rank r). */
-static int dataset_write_slab(output *o, hid_t d, hid_t mem_type, int rank,
-                              const hsize_t *start, const hsize_t *count,
-                              const void *values, ws_error *err)
-{
-    char name[256];
-    hsize_t n = 1;
-    for (int i = 0; i < rank; i++)
-        n *= count[i];
-    if (n == 0)
-        return 0;
-    hid_t file_space = H5Dget_space(d);
-    hid_t mem_space = H5Screate_simple(1, &n, NULL);
-    herr_t status = -1;
-    if (file_space >= 0 && mem_space >= 0
-        && H5Sselect_hyperslab(file_space, H5S_SELECT_SET, start, NULL, count,
-                               NULL) >= 0)
-        status = H5Dwrite(d, mem_type, mem_space, file_space, H5P_DEFAULT,
-                          values);
-    if (mem_space >= 0 && H5Sclose(mem_space) < 0)
-        status = -1;
-    if (file_space >= 0 && H5Sclose(file_space) < 0)
-        status = -1;
-    if (status < 0)
-        return output_fail(o, err, WS_EIO, "cannot write %s",
-                           object_name(d, name, sizeof name));
-    return 0;
-}
-
-static int attach_scale(output *o, hid_t d, hid_t scale, unsigned index,
-                        ws_error *err)
-{
-    char name[256];
-    if (H5DSattach_scale(d, scale, index) < 0)
-        return output_fail(o, err, WS_EIO,
-                           "cannot attach dimension scale %u to %s", index,
-                           object_name(d, name, sizeof name));
-    return 0;
-}
-
 /* ---- creating the layout ----------------------------------------------- */
 
 /* The five root dimensions: coordinate variables made dimension scales.
@@ -515,12 +238,13 @@ static int create_dimensions(output *o, const model *m, const double *bounds,
     const hid_t types[NDIMS] = {H5T_STD_I32LE, H5T_STD_I32LE, H5T_IEEE_F64LE,
                                 o->string_type, o->string_type};
     for (int k = 0; k < NDIMS && rc == 0; k++) {
-        dataset_spec s = {dim_names[k], types[k], 1, &n[k], NULL, NULL, -1};
-        scale[k] = dataset_create(o, o->file, &s, err);
+        h5file_dataset_spec s = {dim_names[k], types[k], 1, &n[k], NULL, NULL,
+                                 -1};
+        scale[k] = h5file_dataset_create(o->partial, o->file, &s, err);
         if (scale[k] < 0)
             return err->code;
         if (H5DSset_scale(scale[k], dim_names[k]) < 0)
-            return output_fail(o, err, WS_EIO,
+            return h5file_fail(o->partial, err, WS_EIO,
                                "cannot make %s a dimension scale",
                                dim_names[k]);
     }
@@ -534,15 +258,18 @@ static int create_dimensions(output *o, const model *m, const double *bounds,
                             "out of memory");
     for (size_t i = 0; i < most; i++)
         index[i] = (int32_t)i;
-    rc = dataset_write_all(o, scale[DIM_SCENARIO], H5T_NATIVE_INT32,
-                           (size_t)n[DIM_SCENARIO], index, err);
+    rc = h5file_dataset_write_all(o->partial, scale[DIM_SCENARIO],
+                                  H5T_NATIVE_INT32, (size_t)n[DIM_SCENARIO],
+                                  index, err);
     if (rc == 0)
-        rc = dataset_write_all(o, scale[DIM_REPLICATION], H5T_NATIVE_INT32,
-                               (size_t)n[DIM_REPLICATION], index, err);
+        rc = h5file_dataset_write_all(o->partial, scale[DIM_REPLICATION],
+                                      H5T_NATIVE_INT32,
+                                      (size_t)n[DIM_REPLICATION], index, err);
     free(index);
     if (rc == 0)
-        rc = dataset_write_all(o, scale[DIM_MONTH], H5T_NATIVE_DOUBLE,
-                               (size_t)n[DIM_MONTH], bounds, err);
+        rc = h5file_dataset_write_all(o->partial, scale[DIM_MONTH],
+                                      H5T_NATIVE_DOUBLE, (size_t)n[DIM_MONTH],
+                                      bounds, err);
 
     const char **names = malloc(((size_t)m->nproducts + (size_t)m->ngroups + 1)
                                 * sizeof *names);
@@ -554,11 +281,13 @@ static int create_dimensions(output *o, const model *m, const double *bounds,
     for (int32_t g = 0; g < m->ngroups; g++)
         names[m->nproducts + g] = m->groups[g].name;
     if (rc == 0)
-        rc = dataset_write_all(o, scale[DIM_PRODUCT], o->string_type,
-                               (size_t)m->nproducts, names, err);
+        rc = h5file_dataset_write_all(o->partial, scale[DIM_PRODUCT],
+                                      o->string_type, (size_t)m->nproducts,
+                                      names, err);
     if (rc == 0)
-        rc = dataset_write_all(o, scale[DIM_TOOL_GROUP], o->string_type,
-                               (size_t)m->ngroups, names + m->nproducts, err);
+        rc = h5file_dataset_write_all(o->partial, scale[DIM_TOOL_GROUP],
+                                      o->string_type, (size_t)m->ngroups,
+                                      names + m->nproducts, err);
     free(names);
     if (rc)
         return rc;
@@ -566,15 +295,19 @@ static int create_dimensions(output *o, const model *m, const double *bounds,
     char units[64], start[11];
     date_format_iso(m->start_date, start);
     snprintf(units, sizeof units, "days since %s", start);
-    if ((rc = describe(o, scale[DIM_SCENARIO], "scenario index", "1", err))
-        || (rc = describe(o, scale[DIM_REPLICATION], "replication", "1", err))
-        || (rc = describe(o, scale[DIM_MONTH], "start of the month", units,
-                          err))
-        || (rc = attr_string(o, scale[DIM_MONTH], "calendar",
-                             "proleptic_gregorian", err))
-        || (rc = describe(o, scale[DIM_PRODUCT], "product name", "1", err))
-        || (rc = describe(o, scale[DIM_TOOL_GROUP], "tool group name", "1",
-                          err)))
+    if ((rc = h5file_describe(o->partial, scale[DIM_SCENARIO], "scenario index",
+                              "1", o->string_type, err))
+        || (rc = h5file_describe(o->partial, scale[DIM_REPLICATION],
+                                 "replication", "1", o->string_type, err))
+        || (rc = h5file_describe(o->partial, scale[DIM_MONTH],
+                                 "start of the month", units, o->string_type,
+                                 err))
+        || (rc = h5file_attr_string(o->partial, scale[DIM_MONTH], "calendar",
+                                    "proleptic_gregorian", o->string_type, err))
+        || (rc = h5file_describe(o->partial, scale[DIM_PRODUCT], "product name",
+                                 "1", o->string_type, err))
+        || (rc = h5file_describe(o->partial, scale[DIM_TOOL_GROUP],
+                                 "tool group name", "1", o->string_type, err)))
         return rc;
     return 0;
 }
@@ -600,7 +333,7 @@ static int create_month_coordinates(output *o, const model *m,
         || H5Pset_obj_track_times(tcpl, 0) < 0
         || H5Tcommit2(o->file, OUTPUT_BOOL_TYPE, bool_type, H5P_DEFAULT, tcpl,
                       H5P_DEFAULT) < 0) {
-        rc = output_fail(o, err, WS_EIO, "cannot create the %s type",
+        rc = h5file_fail(o->partial, err, WS_EIO, "cannot create the %s type",
                          OUTPUT_BOOL_TYPE);
         if (tcpl >= 0)
             H5Pclose(tcpl);
@@ -610,7 +343,8 @@ static int create_month_coordinates(output *o, const model *m,
     }
     if (H5Pclose(tcpl) < 0) {
         H5Tclose(bool_type);
-        return output_fail(o, err, WS_EIO, "cannot close property list");
+        return h5file_fail(o->partial, err, WS_EIO,
+                           "cannot close property list");
     }
 
     signed char *warmup = malloc(months ? months : 1);
@@ -627,34 +361,40 @@ static int create_month_coordinates(output *o, const model *m,
         days[k] = bounds[k + 1] - bounds[k];
     }
 
-    dataset_spec ws = {"warmup", bool_type, 1, &n, NULL, NULL, -1};
-    dataset_spec ds = {"month_days", H5T_IEEE_F64LE, 1, &n, NULL, NULL,
-                       H5T_NATIVE_DOUBLE};
-    hid_t dw = dataset_create(o, o->file, &ws, err);
-    hid_t dd = dw < 0 ? -1 : dataset_create(o, o->file, &ds, err);
+    h5file_dataset_spec ws = {"warmup", bool_type, 1, &n, NULL, NULL, -1};
+    h5file_dataset_spec ds = {"month_days", H5T_IEEE_F64LE, 1, &n, NULL, NULL,
+                              H5T_NATIVE_DOUBLE};
+    hid_t dw = h5file_dataset_create(o->partial, o->file, &ws, err);
+    hid_t dd = dw < 0 ? -1
+                      : h5file_dataset_create(o->partial, o->file, &ds, err);
     rc = dw < 0 || dd < 0 ? err->code : 0;
     if (rc == 0)
-        rc = dataset_write_all(o, dw, bool_type, months, warmup, err);
+        rc = h5file_dataset_write_all(o->partial, dw, bool_type, months, warmup,
+                                      err);
     if (rc == 0)
-        rc = describe(o, dw, "the month begins before the end of the warm-up",
-                      "1", err);
+        rc = h5file_describe(o->partial, dw,
+                             "the month begins before the end of the warm-up",
+                             "1", o->string_type, err);
     if (rc == 0)
-        rc = attach_scale(o, dw, scale[DIM_MONTH], 0, err);
+        rc = h5file_attach_scale(o->partial, dw, scale[DIM_MONTH], 0, err);
     if (rc == 0)
-        rc = dataset_write_all(o, dd, H5T_NATIVE_DOUBLE, months, days, err);
+        rc = h5file_dataset_write_all(o->partial, dd, H5T_NATIVE_DOUBLE, months,
+                                      days, err);
     if (rc == 0)
-        rc = attr_nan_fill(o, dd, err);
+        rc = h5file_attr_nan_fill(o->partial, dd, err);
     if (rc == 0)
-        rc = describe(o, dd, "length of the month bucket "
-                      "(the first and last may be partial)", "day", err);
+        rc = h5file_describe(o->partial, dd,
+                             "length of the month bucket "
+                             "(the first and last may be partial)",
+                             "day", o->string_type, err);
     if (rc == 0)
-        rc = attach_scale(o, dd, scale[DIM_MONTH], 0, err);
+        rc = h5file_attach_scale(o->partial, dd, scale[DIM_MONTH], 0, err);
     free(warmup);
     free(days);
     if (dd >= 0 && H5Dclose(dd) < 0 && rc == 0)
-        rc = output_fail(o, err, WS_EIO, "cannot close month_days");
+        rc = h5file_fail(o->partial, err, WS_EIO, "cannot close month_days");
     if (dw >= 0 && H5Dclose(dw) < 0 && rc == 0)
-        rc = output_fail(o, err, WS_EIO, "cannot close warmup");
+        rc = h5file_fail(o->partial, err, WS_EIO, "cannot close warmup");
     o->bool_type = bool_type;   /* committed; closed with the file */
     return rc;
 }
@@ -678,23 +418,27 @@ static int create_result_vars(output *o, const hid_t scale[NDIMS],
             if (rv->dims[i] == DIM_MONTH)
                 monthly = 1;
         }
-        dataset_spec s = {rv->name, H5T_IEEE_F64LE, rv->rank, dims, NULL,
-                          chunked ? chunk : NULL, H5T_NATIVE_DOUBLE};
-        o->result[v] = dataset_create(o, o->file, &s, err);
+        h5file_dataset_spec s = {rv->name, H5T_IEEE_F64LE, rv->rank, dims,
+                                 NULL, chunked ? chunk : NULL,
+                                 H5T_NATIVE_DOUBLE};
+        o->result[v] = h5file_dataset_create(o->partial, o->file, &s, err);
         if (o->result[v] < 0)
             return err->code;
         hid_t d = o->result[v];
-        int rc = attr_nan_fill(o, d, err);
+        int rc = h5file_attr_nan_fill(o->partial, d, err);
         if (rc == 0)
-            rc = describe(o, d, rv->long_name, rv->units, err);
+            rc = h5file_describe(o->partial, d, rv->long_name, rv->units,
+                                 o->string_type, err);
         char coords[4096];
         snprintf(coords, sizeof coords, "%s%s%s",
                  monthly ? "warmup month_days" : "",
                  monthly && scenario_coords[0] ? " " : "", scenario_coords);
         if (rc == 0 && coords[0])
-            rc = attr_string(o, d, "coordinates", coords, err);
+            rc = h5file_attr_string(o->partial, d, "coordinates", coords,
+                                    o->string_type, err);
         for (int i = 0; i < rv->rank && rc == 0; i++)
-            rc = attach_scale(o, d, scale[rv->dims[i]], (unsigned)i, err);
+            rc = h5file_attach_scale(o->partial, d, scale[rv->dims[i]],
+                                     (unsigned)i, err);
         if (rc)
             return rc;
     }
@@ -712,16 +456,18 @@ static hid_t create_plain_var(output *o, const char *name, hid_t type,
     for (int i = 0; i < rank; i++)
         n[i] = o->size[dims[i]];
     int is_double = H5Tequal(type, H5T_IEEE_F64LE) > 0;
-    dataset_spec s = {name, type, rank, n, NULL, NULL,
-                      is_double ? H5T_NATIVE_DOUBLE : -1};
-    hid_t d = dataset_create(o, o->file, &s, err);
+    h5file_dataset_spec s = {name, type, rank, n, NULL, NULL,
+                             is_double ? H5T_NATIVE_DOUBLE : -1};
+    hid_t d = h5file_dataset_create(o->partial, o->file, &s, err);
     if (d < 0)
         return -1;
-    int rc = is_double ? attr_nan_fill(o, d, err) : 0;
+    int rc = is_double ? h5file_attr_nan_fill(o->partial, d, err) : 0;
     if (rc == 0)
-        rc = describe(o, d, long_name, units, err);
+        rc = h5file_describe(o->partial, d, long_name, units, o->string_type,
+                             err);
     for (int i = 0; i < rank && rc == 0; i++)
-        rc = attach_scale(o, d, scale[dims[i]], (unsigned)i, err);
+        rc = h5file_attach_scale(o->partial, d, scale[dims[i]], (unsigned)i,
+                                 err);
     if (rc) {
         H5Dclose(d);
         return -1;
@@ -772,7 +518,8 @@ static int create_summary_vars(output *o, const hid_t scale[NDIMS],
         if (d < 0)
             return err->code;
         if (H5Dclose(d) < 0)
-            return output_fail(o, err, WS_EIO, "cannot close %s", sv->name);
+            return h5file_fail(o->partial, err, WS_EIO, "cannot close %s",
+                               sv->name);
     }
     return 0;
 }
@@ -802,41 +549,48 @@ static int create_design(output *o, const sweep_design *d,
     int32_t np = d->nparams, n = d->npoints;
     int rc = 0;
     hsize_t hp = (hsize_t)np, dims[2] = {(hsize_t)n, (hsize_t)np};
-    dataset_spec ps = {"parameter", o->string_type, 1, &hp, NULL, NULL, -1};
-    hid_t pscale = dataset_create(o, o->file, &ps, err);
+    h5file_dataset_spec ps = {"parameter", o->string_type, 1, &hp, NULL,
+                              NULL, -1};
+    hid_t pscale = h5file_dataset_create(o->partial, o->file, &ps, err);
     if (pscale < 0)
         return err->code;
     if (H5DSset_scale(pscale, "parameter") < 0)
-        rc = output_fail(o, err, WS_EIO, "cannot make parameter a dimension scale");
+        rc = h5file_fail(o->partial, err, WS_EIO,
+                         "cannot make parameter a dimension scale");
     if (rc == 0)
-        rc = dataset_write_all(o, pscale, o->string_type, (size_t)np,
-                               d->params, err);
+        rc = h5file_dataset_write_all(o->partial, pscale, o->string_type,
+                                      (size_t)np, d->params, err);
     if (rc == 0)
-        rc = describe(o, pscale, "swept parameter (scenario path)", "1", err);
+        rc = h5file_describe(o->partial, pscale,
+                             "swept parameter (scenario path)", "1",
+                             o->string_type, err);
 
-    dataset_spec ds = {"design", H5T_IEEE_F64LE, 2, dims, NULL, NULL,
-                       H5T_NATIVE_DOUBLE};
-    hid_t dd = rc ? -1 : dataset_create(o, o->file, &ds, err);
+    h5file_dataset_spec ds = {"design", H5T_IEEE_F64LE, 2, dims, NULL, NULL,
+                              H5T_NATIVE_DOUBLE};
+    hid_t dd = rc ? -1 : h5file_dataset_create(o->partial, o->file, &ds, err);
     if (rc == 0 && dd < 0)
         rc = err->code;
     if (rc == 0)
-        rc = dataset_write_all(o, dd, H5T_NATIVE_DOUBLE,
-                               (size_t)n * (size_t)np, d->numbers, err);
+        rc = h5file_dataset_write_all(o->partial, dd, H5T_NATIVE_DOUBLE,
+                                      (size_t)n * (size_t)np, d->numbers, err);
     if (rc == 0)
-        rc = attr_nan_fill(o, dd, err);
+        rc = h5file_attr_nan_fill(o->partial, dd, err);
     if (rc == 0)
-        rc = describe(o, dd, "value of each swept parameter at each scenario "
-                             "(NaN where not a number)", "1", err);
+        rc = h5file_describe(o->partial, dd,
+                             "value of each swept parameter at each scenario "
+                             "(NaN where not a number)",
+                             "1", o->string_type, err);
     if (rc == 0)
-        rc = attr_string(o, dd, "sweep", d->kind, err);
+        rc = h5file_attr_string(o->partial, dd, "sweep", d->kind,
+                                o->string_type, err);
     if (rc == 0)
-        rc = attach_scale(o, dd, scale[DIM_SCENARIO], 0, err);
+        rc = h5file_attach_scale(o->partial, dd, scale[DIM_SCENARIO], 0, err);
     if (rc == 0)
-        rc = attach_scale(o, dd, pscale, 1, err);
+        rc = h5file_attach_scale(o->partial, dd, pscale, 1, err);
     if (dd >= 0 && H5Dclose(dd) < 0 && rc == 0)
-        rc = output_fail(o, err, WS_EIO, "cannot close design");
+        rc = h5file_fail(o->partial, err, WS_EIO, "cannot close design");
     if (H5Dclose(pscale) < 0 && rc == 0)
-        rc = output_fail(o, err, WS_EIO, "cannot close parameter");
+        rc = h5file_fail(o->partial, err, WS_EIO, "cannot close parameter");
 
     double *column = malloc(((size_t)n + 1) * sizeof *column);
     const char **texts = malloc(((size_t)n + 1) * sizeof *texts);
@@ -866,12 +620,14 @@ static int create_design(output *o, const sweep_design *d,
             rc = err->code;
             break;
         }
-        rc = numeric ? dataset_write_all(o, v, H5T_NATIVE_DOUBLE, (size_t)n,
-                                         column, err)
-                     : dataset_write_all(o, v, o->string_type, (size_t)n,
-                                         texts, err);
+        rc = numeric
+           ? h5file_dataset_write_all(o->partial, v, H5T_NATIVE_DOUBLE,
+                                      (size_t)n, column, err)
+           : h5file_dataset_write_all(o->partial, v, o->string_type,
+                                      (size_t)n, texts, err);
         if (H5Dclose(v) < 0 && rc == 0)
-            rc = output_fail(o, err, WS_EIO, "cannot close %s", d->params[j]);
+            rc = h5file_fail(o->partial, err, WS_EIO, "cannot close %s",
+                             d->params[j]);
     }
     free(column);
     free(texts);
@@ -883,28 +639,32 @@ static int create_lots_group(output *o, ws_error *err)
 {
     hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
     if (gcpl < 0 || H5Pset_obj_track_times(gcpl, 0) < 0
-        || H5Pset_link_creation_order(gcpl, OUTPUT_CRT_ORDER) < 0
-        || H5Pset_attr_creation_order(gcpl, OUTPUT_CRT_ORDER) < 0
+        || H5Pset_link_creation_order(gcpl, H5FILE_CRT_ORDER) < 0
+        || H5Pset_attr_creation_order(gcpl, H5FILE_CRT_ORDER) < 0
         || (o->lots_group = H5Gcreate2(o->file, "lots", H5P_DEFAULT, gcpl,
                                        H5P_DEFAULT)) < 0) {
-        int rc = output_fail(o, err, WS_EIO, "cannot create group lots");
+        int rc = h5file_fail(o->partial, err, WS_EIO,
+                             "cannot create group lots");
         if (gcpl >= 0)
             H5Pclose(gcpl);
         return rc;
     }
     if (H5Pclose(gcpl) < 0)
-        return output_fail(o, err, WS_EIO, "cannot close property list");
+        return h5file_fail(o->partial, err, WS_EIO,
+                           "cannot close property list");
 
     hsize_t zero = 0, unlimited = H5S_UNLIMITED, chunk = OUTPUT_LOT_CHUNK;
-    dataset_spec cs = {"lot", H5T_STD_I64LE, 1, &zero, &unlimited, &chunk,
-                       -1};
-    o->lot_coord = dataset_create(o, o->lots_group, &cs, err);
+    h5file_dataset_spec cs = {"lot", H5T_STD_I64LE, 1, &zero, &unlimited,
+                              &chunk, -1};
+    o->lot_coord = h5file_dataset_create(o->partial, o->lots_group, &cs, err);
     if (o->lot_coord < 0)
         return err->code;
     int rc = 0;
     if (H5DSset_scale(o->lot_coord, "lot") < 0)
-        return output_fail(o, err, WS_EIO, "cannot make lot a dimension scale");
-    if ((rc = describe(o, o->lot_coord, "lot record index", "1", err)))
+        return h5file_fail(o->partial, err, WS_EIO,
+                           "cannot make lot a dimension scale");
+    if ((rc = h5file_describe(o->partial, o->lot_coord, "lot record index", "1",
+                              o->string_type, err)))
         return rc;
 
     for (int c = 0; c < NLOT_COLUMNS; c++) {
@@ -912,17 +672,20 @@ static int create_lots_group(output *o, ws_error *err)
         hid_t type = lc->type == COLUMN_INT32 ? H5T_STD_I32LE
                    : lc->type == COLUMN_DOUBLE ? H5T_IEEE_F64LE
                    : o->string_type;
-        dataset_spec s = {lc->name, type, 1, &zero, &unlimited, &chunk,
-                          lc->type == COLUMN_DOUBLE ? H5T_NATIVE_DOUBLE : -1};
-        o->lot_column[c] = dataset_create(o, o->lots_group, &s, err);
+        h5file_dataset_spec s = {lc->name, type, 1, &zero, &unlimited, &chunk,
+                                 lc->type == COLUMN_DOUBLE ? H5T_NATIVE_DOUBLE
+                                                           : -1};
+        o->lot_column[c] = h5file_dataset_create(o->partial, o->lots_group,
+                                                 &s, err);
         if (o->lot_column[c] < 0)
             return err->code;
         if (lc->type == COLUMN_DOUBLE
-            && (rc = attr_nan_fill(o, o->lot_column[c], err)))
+            && (rc = h5file_attr_nan_fill(o->partial, o->lot_column[c], err)))
             return rc;
-        if ((rc = describe(o, o->lot_column[c], lc->long_name, lc->units,
-                           err))
-            || (rc = attach_scale(o, o->lot_column[c], o->lot_coord, 0, err)))
+        if ((rc = h5file_describe(o->partial, o->lot_column[c], lc->long_name,
+                                  lc->units, o->string_type, err))
+            || (rc = h5file_attach_scale(o->partial, o->lot_column[c],
+                                         o->lot_coord, 0, err)))
             return rc;
     }
     return 0;
@@ -948,51 +711,68 @@ static int create_root_attributes(output *o, const model *m,
     char start[11];
     date_format_iso(m->start_date, start);
 
-    int rc = attr_string(o, root, "software", "wafersim", err);
+    int rc = h5file_attr_string(o->partial, root, "software", "wafersim",
+                                o->string_type, err);
     if (rc == 0)
-        rc = attr_string(o, root, "version", meta->version, err);
+        rc = h5file_attr_string(o->partial, root, "version", meta->version,
+                                o->string_type, err);
     if (rc == 0)
-        rc = attr_string(o, root, "git_revision", meta->git_revision, err);
+        rc = h5file_attr_string(o->partial, root, "git_revision",
+                                meta->git_revision, o->string_type, err);
     if (rc == 0)
-        rc = attr_string(o, root, "command_line", meta->command_line, err);
+        rc = h5file_attr_string(o->partial, root, "command_line",
+                                meta->command_line, o->string_type, err);
     if (rc == 0)
-        rc = attr_uint64(o, root, "base_seed", meta->seed, err);
+        rc = h5file_attr_uint64(o->partial, root, "base_seed", meta->seed, err);
     if (rc == 0)
-        rc = attr_int32(o, root, "format_version", OUTPUT_FORMAT_VERSION, err);
+        rc = h5file_attr_int32(o->partial, root, "format_version",
+                               OUTPUT_FORMAT_VERSION, err);
     if (rc == 0)
-        rc = attr_string(o, root, "scenario_name", m->name, err);
+        rc = h5file_attr_string(o->partial, root, "scenario_name", m->name,
+                                o->string_type, err);
     if (rc == 0)
-        rc = attr_string(o, root, "scenario_path", src ? src->path : "", err);
+        rc = h5file_attr_string(o->partial, root, "scenario_path",
+                                src ? src->path : "", o->string_type, err);
     if (rc == 0)
-        rc = attr_string(o, root, "scenario_text", src ? src->text : "", err);
+        rc = h5file_attr_string(o->partial, root, "scenario_text",
+                                src ? src->text : "", o->string_type, err);
     if (rc == 0)
-        rc = attr_values(o, root, "input_files", o->string_type,
-                         o->string_type, ninputs, inputs, err);
+        rc = h5file_attr_values(o->partial, root, "input_files", o->string_type,
+                                o->string_type, ninputs, inputs, err);
     if (rc == 0)
-        rc = attr_values(o, root, "input_texts", o->string_type,
-                         o->string_type, ninputs, inputs + ninputs, err);
+        rc = h5file_attr_values(o->partial, root, "input_texts", o->string_type,
+                                o->string_type, ninputs, inputs + ninputs, err);
     if (rc == 0)
-        rc = attr_string(o, root, "start_date", start, err);
+        rc = h5file_attr_string(o->partial, root, "start_date", start,
+                                o->string_type, err);
     if (rc == 0)
-        rc = attr_double(o, root, "horizon_days", m->horizon_days, err);
+        rc = h5file_attr_double(o->partial, root, "horizon_days",
+                                m->horizon_days, err);
     if (rc == 0)
-        rc = attr_double(o, root, "warmup_days", m->warmup_days, err);
+        rc = h5file_attr_double(o->partial, root, "warmup_days", m->warmup_days,
+                                err);
     if (rc == 0)
-        rc = attr_int32(o, root, "replications", meta->nreplications, err);
+        rc = h5file_attr_int32(o->partial, root, "replications",
+                               meta->nreplications, err);
     if (rc == 0)
-        rc = attr_values(o, root, "settings", o->string_type, o->string_type,
-                         (size_t)meta->nsettings,
-                         meta->settings ? (const void *)meta->settings
-                                        : (const void *)&no_settings, err);
+        rc = h5file_attr_values(o->partial, root, "settings", o->string_type,
+                                o->string_type, (size_t)meta->nsettings,
+                                meta->settings ? (const void *)meta->settings
+                                               : (const void *)&no_settings,
+                                err);
     if (rc == 0)
-        rc = attr_string(o, root, "sweep", meta->design ? meta->design->kind : "",
-                         err);
+        rc = h5file_attr_string(o->partial, root, "sweep",
+                                meta->design ? meta->design->kind : "",
+                                o->string_type, err);
     if (rc == 0)
-        rc = attr_int32(o, root, "common_random_numbers", 1, err);
+        rc = h5file_attr_int32(o->partial, root, "common_random_numbers", 1,
+                               err);
     if (rc == 0)
-        rc = attr_int32(o, root, "shard_index", meta->shard_index, err);
+        rc = h5file_attr_int32(o->partial, root, "shard_index",
+                               meta->shard_index, err);
     if (rc == 0)
-        rc = attr_int32(o, root, "shard_count", meta->shard_count, err);
+        rc = h5file_attr_int32(o->partial, root, "shard_count",
+                               meta->shard_count, err);
     free(inputs);
     return rc;
 }
@@ -1181,45 +961,16 @@ static int output_build(output *o, const model *m, const output_meta *meta,
     }
     fab_month_bounds(m, bounds);
 
-    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fcpl < 0 || fapl < 0 || H5Pset_obj_track_times(fcpl, 0) < 0
-        || H5Pset_link_creation_order(fcpl, OUTPUT_CRT_ORDER) < 0
-        || H5Pset_attr_creation_order(fcpl, OUTPUT_CRT_ORDER) < 0
-        /* Strong close: output_abort's H5Fclose really closes the file
-         * before we unlink it, even if an id leaked. */
-        || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) {
-        rc = output_fail(o, err, WS_EIO, "cannot set file properties");
-    } else {
-        errno = 0;
-        o->file = H5Fcreate(o->partial, H5F_ACC_TRUNC, fcpl, fapl);
-        if (o->file < 0) {
-            int e = errno;
-            char detail[512];
-            hdf5_error_detail(detail, sizeof detail);
-            /* HDF5 first probes the file without creating it, so errno may
-             * be that probe's ENOENT; trust it only when HDF5's innermost
-             * message says the failure was a system call's. */
-            rc = ws_error_set(err, WS_ECANTCREAT, o->partial, 0, 0,
-                              "cannot create the output file: %s",
-                              e && strstr(detail, "errno") ? strerror(e)
-                                                           : detail);
-        }
-    }
-    if (fapl >= 0)
-        H5Pclose(fapl);
-    if (fcpl >= 0)
-        H5Pclose(fcpl);
+    rc = h5file_create(o->partial, &o->file, err);
 
     hid_t scale[NDIMS];
     for (int k = 0; k < NDIMS; k++)
         scale[k] = -1;
     if (rc == 0) {
-        o->string_type = H5Tcopy(H5T_C_S1);
-        if (o->string_type < 0
-            || H5Tset_size(o->string_type, H5T_VARIABLE) < 0
-            || H5Tset_cset(o->string_type, H5T_CSET_UTF8) < 0)
-            rc = output_fail(o, err, WS_EIO, "cannot make the string type");
+        o->string_type = h5file_string_type();
+        if (o->string_type < 0)
+            rc = h5file_fail(o->partial, err, WS_EIO,
+                             "cannot make the string type");
     }
     char coords[4096] = "";
     if (meta->design)
@@ -1250,9 +1001,10 @@ static int output_build(output *o, const model *m, const output_meta *meta,
         rc = create_root_attributes(o, m, meta, err);
     for (int k = 0; k < NDIMS; k++)
         if (scale[k] >= 0 && H5Dclose(scale[k]) < 0 && rc == 0)
-            rc = output_fail(o, err, WS_EIO, "cannot close %s", dim_names[k]);
+            rc = h5file_fail(o->partial, err, WS_EIO, "cannot close %s",
+                             dim_names[k]);
     if (rc == 0 && H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
-        rc = output_fail(o, err, WS_EIO, "cannot flush the file");
+        rc = h5file_fail(o->partial, err, WS_EIO, "cannot flush the file");
     free(bounds);
     return rc;
 }
@@ -1277,8 +1029,8 @@ int output_create(const char *path, const model *m, const output_meta *meta,
     if (!o)
         return ws_error_set(err, WS_ENOMEM, path, 0, 0, "out of memory");
 
-    hdf5_quiet quiet;
-    hdf5_quiet_begin(&quiet);
+    h5file_quiet quiet;
+    h5file_quiet_begin(&quiet);
     int rc = output_build(o, m, meta, err);
     if (rc) {
         int created = o->file >= 0;
@@ -1289,7 +1041,7 @@ int output_create(const char *path, const model *m, const output_meta *meta,
     } else {
         *out = o;
     }
-    hdf5_quiet_end(&quiet);
+    h5file_quiet_end(&quiet);
     return rc;
 }
 
@@ -1365,9 +1117,10 @@ static int append_column(output *o, hid_t d, hid_t mem_type, hsize_t start,
     char name[256];
     hsize_t total = start + n;
     if (H5Dset_extent(d, &total) < 0)
-        return output_fail(o, err, WS_EIO, "cannot extend %s",
-                           object_name(d, name, sizeof name));
-    return dataset_write_slab(o, d, mem_type, 1, &start, &n, values, err);
+        return h5file_fail(o->partial, err, WS_EIO, "cannot extend %s",
+                           h5file_object_name(d, name, sizeof name));
+    return h5file_dataset_write_slab(o->partial, d, mem_type, 1, &start, &n,
+                                     values, err);
 }
 
 static int append_lots(output *o, const fab_result *r, ws_error *err)
@@ -1408,8 +1161,8 @@ int output_write_replication(output *o, const fab_result *r, ws_error *err)
     int rc = check_result(o, r, err);
     if (rc)
         return rc;
-    hdf5_quiet quiet;
-    hdf5_quiet_begin(&quiet);
+    h5file_quiet quiet;
+    h5file_quiet_begin(&quiet);
     for (size_t v = 0; v < NRESULT_VARS && rc == 0; v++) {
         const result_var *rv = &result_vars[v];
         hsize_t start[4] = {r->scenario, r->replication, 0, 0};
@@ -1418,8 +1171,9 @@ int output_write_replication(output *o, const fab_result *r, ws_error *err)
             count[i] = o->size[rv->dims[i]];
         double *const *field = (double *const *)(const void *)
             ((const char *)r + rv->field);
-        rc = dataset_write_slab(o, o->result[v], H5T_NATIVE_DOUBLE, rv->rank,
-                                start, count, *field, err);
+        rc = h5file_dataset_write_slab(o->partial, o->result[v],
+                                       H5T_NATIVE_DOUBLE, rv->rank, start,
+                                       count, *field, err);
     }
     if (rc == 0)
         rc = append_lots(o, r, err);
@@ -1429,20 +1183,21 @@ int output_write_replication(output *o, const fab_result *r, ws_error *err)
     signed char yes = 1;
     int64_t nlots = (int64_t)r->nlots;
     if (rc == 0)
-        rc = dataset_write_slab(o, o->task_lots, H5T_NATIVE_INT64, 2, task,
-                                one, &nlots, err);
+        rc = h5file_dataset_write_slab(o->partial, o->task_lots,
+                                       H5T_NATIVE_INT64, 2, task, one, &nlots,
+                                       err);
     if (rc == 0)
-        rc = dataset_write_slab(o, o->task_done, o->bool_type, 2, task, one,
-                                &yes, err);
+        rc = h5file_dataset_write_slab(o->partial, o->task_done, o->bool_type,
+                                       2, task, one, &yes, err);
     /* Flushing here is what makes a killed run's .partial readable. */
     if (rc == 0 && H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
-        rc = output_fail(o, err, WS_EIO, "cannot flush the file");
+        rc = h5file_fail(o->partial, err, WS_EIO, "cannot flush the file");
     if (rc == 0) {
         o->written[(size_t)r->scenario * (size_t)o->size[DIM_REPLICATION]
                    + r->replication] = 1;
         summary_add_result(o->sum, (int32_t)r->scenario, r);
     }
-    hdf5_quiet_end(&quiet);
+    h5file_quiet_end(&quiet);
     return rc;
 }
 
@@ -1485,30 +1240,33 @@ int output_set_scenario(output *o, int32_t s, const model *m, ws_error *err)
     int rc = 0;
     if (!raw || !ints)
         rc = ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory");
-    hdf5_quiet quiet;
-    hdf5_quiet_begin(&quiet);
+    h5file_quiet quiet;
+    h5file_quiet_begin(&quiet);
     hsize_t start[2] = {(hsize_t)s, 0}, count[2] = {1, np};
     if (rc == 0) {
         for (size_t p = 0; p < np; p++)
             raw[p] = product_raw_process_time(&m->products[p]);
         summary_set_raw_process_times(o->sum, s, raw);
-        rc = dataset_write_slab(o, o->scenario_var[SV_RAW_TIME],
-                                H5T_NATIVE_DOUBLE, 2, start, count, raw, err);
+        rc = h5file_dataset_write_slab(o->partial, o->scenario_var[SV_RAW_TIME],
+                                       H5T_NATIVE_DOUBLE, 2, start, count, raw,
+                                       err);
     }
     if (rc == 0) {
         for (size_t p = 0; p < np; p++)
             ints[p] = m->products[p].lot_size;
-        rc = dataset_write_slab(o, o->scenario_var[SV_LOT_SIZE],
-                                H5T_NATIVE_INT32, 2, start, count, ints, err);
+        rc = h5file_dataset_write_slab(o->partial, o->scenario_var[SV_LOT_SIZE],
+                                       H5T_NATIVE_INT32, 2, start, count, ints,
+                                       err);
     }
     if (rc == 0) {
         for (size_t g = 0; g < ng; g++)
             ints[g] = m->groups[g].tools;
         count[1] = ng;
-        rc = dataset_write_slab(o, o->scenario_var[SV_TOOLS], H5T_NATIVE_INT32,
-                                2, start, count, ints, err);
+        rc = h5file_dataset_write_slab(o->partial, o->scenario_var[SV_TOOLS],
+                                       H5T_NATIVE_INT32, 2, start, count, ints,
+                                       err);
     }
-    hdf5_quiet_end(&quiet);
+    h5file_quiet_end(&quiet);
     free(raw);
     free(ints);
     return rc;
@@ -1550,17 +1308,21 @@ static int write_summary(output *o, ws_error *err)
         const summary_var_spec *sv = &summary_vars[v];
         hid_t d = H5Dopen2(o->file, sv->name, H5P_DEFAULT);
         if (d < 0) {
-            rc = output_fail(o, err, WS_EIO, "cannot open %s", sv->name);
+            rc = h5file_fail(o->partial, err, WS_EIO, "cannot open %s",
+                             sv->name);
             break;
         }
         size_t n = S * (sv->per_product ? P : 1);
-        rc = sv->type == COLUMN_DOUBLE
-                 ? dataset_write_all(o, d, H5T_NATIVE_DOUBLE, n, values[v], err)
-             : sv->type == COLUMN_INT32
-                 ? dataset_write_all(o, d, H5T_NATIVE_INT32, n, reps, err)
-                 : dataset_write_all(o, d, o->string_type, n, bottleneck, err);
+        rc = sv->type == COLUMN_DOUBLE ? h5file_dataset_write_all(
+                 o->partial, d, H5T_NATIVE_DOUBLE, n, values[v], err)
+            : sv->type == COLUMN_INT32
+            ? h5file_dataset_write_all(o->partial, d, H5T_NATIVE_INT32, n, reps,
+                                       err)
+            : h5file_dataset_write_all(o->partial, d, o->string_type, n,
+                                       bottleneck, err);
         if (H5Dclose(d) < 0 && rc == 0)
-            rc = output_fail(o, err, WS_EIO, "cannot close %s", sv->name);
+            rc = h5file_fail(o->partial, err, WS_EIO, "cannot close %s",
+                             sv->name);
     }
     for (int v = 0; v < NSUMMARY_VARS; v++)
         free(values[v]);
@@ -1574,12 +1336,12 @@ int output_finish(output *o, summary **summary_out, ws_error *err)
     ws_error ignored;
     if (!err)
         err = &ignored;
-    hdf5_quiet quiet;
-    hdf5_quiet_begin(&quiet);
+    h5file_quiet quiet;
+    h5file_quiet_begin(&quiet);
     int rc = write_summary(o, err);
     if (output_close_ids(o) < 0 && rc == 0)
-        rc = output_fail(o, err, WS_EIO, "cannot close the file");
-    hdf5_quiet_end(&quiet);
+        rc = h5file_fail(o->partial, err, WS_EIO, "cannot close the file");
+    h5file_quiet_end(&quiet);
     if (rc == 0 && rename(o->partial, o->path) != 0)
         rc = ws_error_set(err, WS_EIO, o->path, 0, 0,
                           "cannot rename %s to %s: %s", o->partial, o->path,
@@ -1596,13 +1358,13 @@ void output_suspend(output *o)
 {
     if (!o)
         return;
-    hdf5_quiet quiet;
-    hdf5_quiet_begin(&quiet);
+    h5file_quiet quiet;
+    h5file_quiet_begin(&quiet);
     if (o->file >= 0)
         H5Fflush(o->file, H5F_SCOPE_GLOBAL);
     output_close_ids(o);
     H5Eclear2(H5E_DEFAULT);
-    hdf5_quiet_end(&quiet);
+    h5file_quiet_end(&quiet);
     output_free(o);
 }
 
@@ -1610,27 +1372,16 @@ void output_abort(output *o)
 {
     if (!o)
         return;
-    hdf5_quiet quiet;
-    hdf5_quiet_begin(&quiet);
+    h5file_quiet quiet;
+    h5file_quiet_begin(&quiet);
     output_close_ids(o);
     H5Eclear2(H5E_DEFAULT);
-    hdf5_quiet_end(&quiet);
+    h5file_quiet_end(&quiet);
     unlink(o->partial);
     output_free(o);
 }
 
 /* ---- reading back: resume and merge ------------------------------------ */
-
-static hid_t make_string_type(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0
-                   || H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
-        H5Tclose(t);
-        return -1;
-    }
-    return t;
-}
 
 /* An attribute's value as text, whatever its type, for comparing two
  * files' attributes; malloc'd, NULL on failure.  Strings are joined with
@@ -1762,34 +1513,40 @@ static int same_run(hid_t a, hid_t b, const char *const *skip, hid_t string_type
 /* Opens every dataset of an existing file into o and reads the sizes. */
 static int open_ids(output *o, ws_error *err)
 {
-    o->string_type = make_string_type();
+    o->string_type = h5file_string_type();
     o->bool_type = H5Topen2(o->file, OUTPUT_BOOL_TYPE, H5P_DEFAULT);
     if (o->string_type < 0 || o->bool_type < 0)
-        return output_fail(o, err, WS_EIO, "not a wafersim result file");
+        return h5file_fail(o->partial, err, WS_EIO,
+                           "not a wafersim result file");
     for (size_t v = 0; v < NRESULT_VARS; v++)
         if ((o->result[v] = H5Dopen2(o->file, result_vars[v].name, H5P_DEFAULT)) < 0)
-            return output_fail(o, err, WS_EIO, "no dataset %s", result_vars[v].name);
+            return h5file_fail(o->partial, err, WS_EIO, "no dataset %s",
+                               result_vars[v].name);
     for (int v = 0; v < NSCENARIO_VARS; v++)
         if ((o->scenario_var[v] = H5Dopen2(o->file, scenario_vars[v].name, H5P_DEFAULT)) < 0)
-            return output_fail(o, err, WS_EIO, "no dataset %s", scenario_vars[v].name);
+            return h5file_fail(o->partial, err, WS_EIO, "no dataset %s",
+                               scenario_vars[v].name);
     o->task_done = H5Dopen2(o->file, "task_done", H5P_DEFAULT);
     o->task_lots = H5Dopen2(o->file, "task_lots", H5P_DEFAULT);
     o->lots_group = H5Gopen2(o->file, "lots", H5P_DEFAULT);
     if (o->task_done < 0 || o->task_lots < 0 || o->lots_group < 0)
-        return output_fail(o, err, WS_EIO, "not a wafersim result file");
+        return h5file_fail(o->partial, err, WS_EIO,
+                           "not a wafersim result file");
     o->lot_coord = H5Dopen2(o->lots_group, "lot", H5P_DEFAULT);
     if (o->lot_coord < 0)
-        return output_fail(o, err, WS_EIO, "no dataset lots/lot");
+        return h5file_fail(o->partial, err, WS_EIO, "no dataset lots/lot");
     for (int c = 0; c < NLOT_COLUMNS; c++)
         if ((o->lot_column[c] = H5Dopen2(o->lots_group, lot_columns[c].name, H5P_DEFAULT)) < 0)
-            return output_fail(o, err, WS_EIO, "no dataset lots/%s", lot_columns[c].name);
+            return h5file_fail(o->partial, err, WS_EIO, "no dataset lots/%s",
+                               lot_columns[c].name);
     hsize_t dims[4];
     hid_t space = H5Dget_space(o->result[0]);
     int rank = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
     if (space >= 0)
         H5Sclose(space);
     if (rank != 4)
-        return output_fail(o, err, WS_EIO, "dataset %s has the wrong shape",
+        return h5file_fail(o->partial, err, WS_EIO,
+                           "dataset %s has the wrong shape",
                            result_vars[0].name);
     o->size[DIM_SCENARIO] = dims[0];
     o->size[DIM_REPLICATION] = dims[1];
@@ -1800,14 +1557,16 @@ static int open_ids(output *o, ws_error *err)
     if (space >= 0)
         H5Sclose(space);
     if (rank != 2)
-        return output_fail(o, err, WS_EIO, "dataset tools has the wrong shape");
+        return h5file_fail(o->partial, err, WS_EIO,
+                           "dataset tools has the wrong shape");
     o->size[DIM_TOOL_GROUP] = dims[1];
     space = H5Dget_space(o->lot_coord);
     rank = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
     if (space >= 0)
         H5Sclose(space);
     if (rank != 1)
-        return output_fail(o, err, WS_EIO, "dataset lots/lot has the wrong shape");
+        return h5file_fail(o->partial, err, WS_EIO,
+                           "dataset lots/lot has the wrong shape");
     o->nlots = dims[0];
     return 0;
 }
@@ -1822,8 +1581,8 @@ static int read_all(output *o, hid_t d, hid_t mem_type, void *buf, ws_error *err
 {
     char name[256];
     if (H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-        return output_fail(o, err, WS_EIO, "cannot read %s",
-                           object_name(d, name, sizeof name));
+        return h5file_fail(o->partial, err, WS_EIO, "cannot read %s",
+                           h5file_object_name(d, name, sizeof name));
     return 0;
 }
 
@@ -1869,11 +1628,12 @@ static int truncate_lots(output *o, hsize_t n, ws_error *err)
 {
     char name[256];
     if (H5Dset_extent(o->lot_coord, &n) < 0)
-        return output_fail(o, err, WS_EIO, "cannot resize lots/lot");
+        return h5file_fail(o->partial, err, WS_EIO, "cannot resize lots/lot");
     for (int c = 0; c < NLOT_COLUMNS; c++)
         if (H5Dset_extent(o->lot_column[c], &n) < 0)
-            return output_fail(o, err, WS_EIO, "cannot resize %s",
-                               object_name(o->lot_column[c], name, sizeof name));
+            return h5file_fail(
+                o->partial, err, WS_EIO, "cannot resize %s",
+                h5file_object_name(o->lot_column[c], name, sizeof name));
     o->nlots = n;
     return 0;
 }
@@ -1898,7 +1658,7 @@ static hid_t expected_attributes(output *o, const model *m, const output_meta *m
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = H5Pcreate(H5P_FILE_ACCESS);
     hid_t f = -1;
     if (fcpl >= 0 && fapl >= 0
-        && H5Pset_attr_creation_order(fcpl, OUTPUT_CRT_ORDER) >= 0
+        && H5Pset_attr_creation_order(fcpl, H5FILE_CRT_ORDER) >= 0
         && H5Pset_fapl_core(fapl, 1 << 16, 0) >= 0)
         f = H5Fcreate("expected", H5F_ACC_TRUNC, fcpl, fapl);
     if (fcpl >= 0)
@@ -1906,7 +1666,7 @@ static hid_t expected_attributes(output *o, const model *m, const output_meta *m
     if (fapl >= 0)
         H5Pclose(fapl);
     if (f < 0) {
-        output_fail(o, err, WS_EIO, "cannot make an in-memory file");
+        h5file_fail(o->partial, err, WS_EIO, "cannot make an in-memory file");
         return -1;
     }
     hid_t real = o->file;
@@ -1936,12 +1696,13 @@ int output_resume(const char *path, const model *m, const output_meta *meta,
         output_free(o);
         return rc;
     }
-    hdf5_quiet quiet;
-    hdf5_quiet_begin(&quiet);
+    h5file_quiet quiet;
+    h5file_quiet_begin(&quiet);
     int rc = 0;
     o->file = open_rdwr(o->partial);
     if (o->file < 0)
-        rc = output_fail(o, err, WS_EIO, "cannot open the file to resume it "
+        rc = h5file_fail(o->partial, err, WS_EIO,
+                         "cannot open the file to resume it "
                          "(a run killed while writing may leave it unreadable; "
                          "delete it to start again)");
     if (rc == 0)
@@ -2019,7 +1780,7 @@ int output_resume(const char *path, const model *m, const output_meta *meta,
     } else {
         *out = o;
     }
-    hdf5_quiet_end(&quiet);
+    h5file_quiet_end(&quiet);
     return rc;
 }
 
@@ -2102,7 +1863,7 @@ static char **read_names(output *o, hid_t file, const char *name, size_t n,
         H5Sclose(space);
     }
     if (!copy)
-        output_fail(o, err, WS_EIO, "cannot read %s", name);
+        h5file_fail(o->partial, err, WS_EIO, "cannot read %s", name);
     if (d >= 0)
         H5Dclose(d);
     free(v);
@@ -2122,7 +1883,7 @@ static int label_points_from_file(output *o, ws_error *err)
     if (d >= 0)
         H5Dclose(d);
     if (np < 0)
-        return output_fail(o, err, WS_EIO, "cannot read parameter");
+        return h5file_fail(o->partial, err, WS_EIO, "cannot read parameter");
     char **params = read_names(o, o->file, "parameter", (size_t)np, err);
     if (!params)
         return err->code;
@@ -2150,7 +1911,8 @@ static int label_points_from_file(output *o, ws_error *err)
             rc = read_all(o, v, H5T_NATIVE_DOUBLE, column, err);
             H5Dclose(v);
         } else {
-            rc = output_fail(o, err, WS_EIO, "cannot open %s", params[j]);
+            rc = h5file_fail(o->partial, err, WS_EIO, "cannot open %s",
+                             params[j]);
         }
         for (size_t p = 0; p < S && rc == 0; p++) {
             char num[40];
@@ -2265,10 +2027,12 @@ static int merge_lots(output *o, shard_file *shards, int32_t n,
                 ((int64_t *)(void *)merged)[k] = (int64_t)k;
         hid_t d = c < 0 ? o->lot_coord : o->lot_column[c];
         if (rc == 0 && H5Dset_extent(d, &total) < 0)
-            rc = output_fail(o, err, WS_EIO, "cannot resize lots/%s", name);
+            rc = h5file_fail(o->partial, err, WS_EIO, "cannot resize lots/%s",
+                             name);
         hsize_t zero = 0;
         if (rc == 0)
-            rc = dataset_write_slab(o, d, mem, 1, &zero, &total, merged, err);
+            rc = h5file_dataset_write_slab(o->partial, d, mem, 1, &zero, &total,
+                                           merged, err);
         /* Strings were read as pointers into HDF5's memory, one set per shard. */
         for (int32_t i = 0; i < n; i++) {
             if (type == COLUMN_STRING && shard_data[i] && c >= 0)
@@ -2305,8 +2069,9 @@ static int merge_slabs(output *o, const shard_file *s, ws_error *err)
             if (!s->done[t])
                 continue;
             hsize_t start[4] = {t / R, t % R, 0, 0};
-            rc = dataset_write_slab(o, o->result[v], H5T_NATIVE_DOUBLE, rv->rank,
-                                    start, count, buf + t * per, err);
+            rc = h5file_dataset_write_slab(o->partial, o->result[v],
+                                           H5T_NATIVE_DOUBLE, rv->rank, start,
+                                           count, buf + t * per, err);
         }
         if (d >= 0)
             H5Dclose(d);
@@ -2317,11 +2082,13 @@ static int merge_slabs(output *o, const shard_file *s, ws_error *err)
             continue;
         hsize_t start[2] = {t / R, t % R}, one[2] = {1, 1};
         signed char yes = 1;
-        rc = dataset_write_slab(o, o->task_lots, H5T_NATIVE_INT64, 2, start, one,
-                                &s->nlots[t], err);
+        rc = h5file_dataset_write_slab(o->partial, o->task_lots,
+                                       H5T_NATIVE_INT64, 2, start, one,
+                                       &s->nlots[t], err);
         if (rc == 0)
-            rc = dataset_write_slab(o, o->task_done, o->bool_type, 2, start, one,
-                                    &yes, err);
+            rc = h5file_dataset_write_slab(o->partial, o->task_done,
+                                           o->bool_type, 2, start, one, &yes,
+                                           err);
     }
     return rc;
 }
@@ -2430,16 +2197,18 @@ int output_merge(const char *path, const char *const *shards, int32_t nshards,
             output_free(o);
         return ws_error_set(err, WS_ENOMEM, path, 0, 0, "out of memory");
     }
-    hdf5_quiet quiet;
-    hdf5_quiet_begin(&quiet);
+    h5file_quiet quiet;
+    h5file_quiet_begin(&quiet);
     for (int32_t i = 0; i < nshards; i++) {
         sh[i].path = shards[i];
         sh[i].file = -1;
     }
-    o->string_type = make_string_type();
+    o->string_type = h5file_string_type();
     int32_t *owner = NULL;
     size_t T = 0;
-    int rc = o->string_type < 0 ? output_fail(o, err, WS_EIO, "no string type") : 0;
+    int rc = o->string_type < 0
+        ? h5file_fail(o->partial, err, WS_EIO, "no string type")
+        : 0;
     /* The number of tasks is known only once a shard is open; size the
      * owner table generously from the first file. */
     if (rc == 0) {
@@ -2472,7 +2241,8 @@ int output_merge(const char *path, const char *const *shards, int32_t nshards,
         created = rc == 0;
     }
     if (rc == 0 && (o->file = open_rdwr(o->partial)) < 0)
-        rc = output_fail(o, err, WS_EIO, "cannot open the merged file");
+        rc = h5file_fail(o->partial, err, WS_EIO,
+                         "cannot open the merged file");
     if (rc == 0)
         rc = open_ids(o, err);
     if (rc == 0 && task_count(o) != T)
@@ -2502,7 +2272,8 @@ int output_merge(const char *path, const char *const *shards, int32_t nshards,
                     || write_int_attr(o->file, "shard_count", 1) != 0
                     || write_string_attr(o->file, "command_line", o->string_type,
                                          command_line) != 0))
-        rc = output_fail(o, err, WS_EIO, "cannot update the attributes");
+        rc = h5file_fail(o->partial, err, WS_EIO,
+                         "cannot update the attributes");
     if (rc == 0)
         rc = load_summary(o, err);
     for (int32_t i = 0; i < nshards; i++) {
@@ -2513,7 +2284,7 @@ int output_merge(const char *path, const char *const *shards, int32_t nshards,
     }
     free(sh);
     free(owner);
-    hdf5_quiet_end(&quiet);
+    h5file_quiet_end(&quiet);
     if (rc == 0)
         return output_finish(o, summary_out, err);
     output_close_ids(o);
