@@ -2138,6 +2138,7 @@ static const struct {
 } unsweepable[] = {
     {"horizon_days", "every point must have the same months"},
     {"start_date", "every point must have the same months"},
+    {"warmup_days", "every point must flag the same months as warm-up"},
     {"replications", "every point must have the same replications"},
     {"seed", "every point must use the same seed, so that points are "
              "compared with the same random numbers"},
