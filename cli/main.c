@@ -91,6 +91,10 @@ int main(int argc, char **argv)
 {
     /* GSL's default handler aborts; the library checks GSL returns itself. */
     gsl_set_error_handler_off();
+    /* Every file is closed explicitly before we exit.  HDF5's own exit
+     * handler would close any left over again, and after a failed close
+     * (a full disk) HDF5 1.10 crashes doing so. */
+    H5dont_atexit();
     if (argc < 2) {
         fputs(cli_usage_text, stderr);
         return CLI_EXIT_USAGE;

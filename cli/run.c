@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,30 @@
 #include "sim/runner.h"
 
 #define MAX_SETTINGS 1024
+
+/* The signal that asked the run to stop (SIGINT, SIGTERM), 0 while none.
+ * The one global of the program: a signal handler can reach nothing else.
+ * Replications poll it, so a stop takes effect within microseconds and
+ * the .partial file keeps every replication finished before it. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+/* SIGINT and SIGTERM stop the run cleanly; a second one kills at once
+ * (SA_RESETHAND restores the default action). */
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESTART | SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
 
 typedef struct run_options {
     const char *scenario;
@@ -316,7 +341,7 @@ static int run_task(void *ctx, size_t i, void **result, ws_error *err)
     size_t k = c->tasks[i], R = (size_t)c->p->replications;
     /* stream_scenario 0 for every point: common random numbers. */
     fab_options fo = {.scenario = (uint32_t)(k / R), .stream_scenario = 0,
-                      .record_lots = 1};
+                      .record_lots = 1, .stop = &stop_signal};
     fab_result *r;
     int rc = fab_run(c->p->models[k / R], &fo, (uint32_t)(k % R), &r, err);
     *result = r;
@@ -386,6 +411,8 @@ static int simulate(const run_options *o, const plan *p, const char *path,
         if (rc == WS_ENOINPUT && !o->quiet)
             fprintf(stderr, "%swafersim: no %s.partial to resume; starting afresh\n",
                     prefix, path);
+        if (rc == WS_ENOINPUT)
+            ws_error_clear(err);
     }
     if (rc == WS_ENOINPUT)
         rc = output_create(path, p->models[0], &meta, &out, err);
@@ -407,10 +434,24 @@ static int simulate(const run_options *o, const plan *p, const char *path,
             .p = p, .out = out, .tasks = tasks, .ntasks = n, .quiet = o->quiet,
             .tty = isatty(STDERR_FILENO), .started = seconds_now(), .prefix = prefix,
         };
-        runner_ops ops = {run_task, commit_task, free_task};
+        runner_ops ops = {run_task, commit_task, free_task, &stop_signal};
         rc = runner_run(n, (int)o->threads, &ops, &ctx, err);
     }
     free(tasks);
+    if (rc == WS_EINTERRUPTED || (rc != 0 && stop_signal)) {
+        /* Stopped on request: keep every finished replication for --resume. */
+        size_t kept = 0;
+        for (size_t k = 0; k < total; k++)
+            kept += output_has_replication(out, (int32_t)(k / (size_t)p->replications),
+                                           (int32_t)(k % (size_t)p->replications)) != 0;
+        output_suspend(out);
+        return ws_error_set(err, WS_EINTERRUPTED, NULL, 0, 0,
+                            "stopped by %s: %zu of %zu replications are in "
+                            "%s.partial; run the same command with --resume "
+                            "to finish", stop_signal == SIGTERM ? "SIGTERM"
+                                                                : "SIGINT",
+                            kept, total, path);
+    }
     if (rc != 0) {
         /* A failed resume keeps what was there; a fresh run leaves nothing. */
         if (o->resume)
@@ -430,6 +471,7 @@ static int command_simulate(int argc, char **argv, int sweep)
         return rc < 0 ? 0 : rc;
     parallel_world world;
     parallel_init(&world, &argc, &argv);
+    catch_stop_signals();
     plan p;
     ws_error err;
     ws_error_clear(&err);
@@ -524,8 +566,12 @@ done:
     free(command_line);
     free(default_path);
     plan_free(&p);
-    if (status == 0 && err.code)
+    if (status == 0 && err.code) {
         status = cli_report_error(&err);
+        /* The shell's convention for a run stopped by a signal. */
+        if (err.code == WS_EINTERRUPTED)
+            status = 128 + (stop_signal ? (int)stop_signal : SIGINT);
+    }
     return parallel_finish(&world, status);
 }
 

@@ -19,6 +19,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "invariants.h"
 #include "../sim/calendar.h"
 #include "../sim/date.h"
 #include "../sim/stats.h"
@@ -47,6 +48,8 @@ typedef struct lot {
 typedef struct tool {
     int32_t group;
     int32_t lot;            /* lot in process, -1 when idle */
+    double busy_since;      /* start of the current busy spell */
+    double busy_days;       /* busy time of finished spells */
 } tool;
 
 typedef struct group_state {
@@ -71,6 +74,10 @@ struct fab_state {
     fab_result *r;
     int record_lots;
     calendar *cal;
+    uint32_t scenario;
+    uint32_t replication;
+    const volatile sig_atomic_t *stop;
+    ws_error *err;              /* where the event loop reports invariants */
     gsl_rng **release_rng;      /* [product], NULL for fixed intervals */
     group_state *groups;
     tool *tools;
@@ -266,6 +273,9 @@ static int state_init(fab_state *s, const model *m, const fab_options *opt,
     size_t P = (size_t)m->nproducts, G = (size_t)m->ngroups;
     memset(s, 0, sizeof *s);
     s->m = m;
+    s->scenario = opt->scenario;
+    s->replication = replication;
+    s->stop = opt->stop;
     int32_t nmonths = fab_month_count(m);
     if (nmonths <= 0)
         return ws_error_set(err, WS_EDATA, NULL, 0, 0,
@@ -332,6 +342,8 @@ static int state_init(fab_state *s, const model *m, const fab_options *opt,
         for (int32_t i = 0; i < n; i++) {
             s->tools[t + i].group = (int32_t)g;
             s->tools[t + i].lot = -1;
+            s->tools[t + i].busy_since = 0.0;
+            s->tools[t + i].busy_days = 0.0;
         }
         t += n;
         time_integral_init(&gs->busy_time, 0.0, 0.0);
@@ -444,6 +456,7 @@ static int lot_arrive(fab_state *s, int32_t lot_id, double now)
     group_state *g = &s->groups[gi];
     if (g->idle_count > 0) {
         int32_t tool_id = g->idle[--g->idle_count];
+        s->tools[tool_id].busy_since = now;
         g->busy++;
         time_integral_set(&g->busy_time, now, g->busy);
         return start_processing(s, tool_id, lot_id, now);
@@ -527,6 +540,7 @@ static int step_done(fab_state *s, int32_t tool_id, double now)
         rc = start_processing(s, tool_id, next, now);
     } else {
         g->idle[g->idle_count++] = tool_id;
+        t->busy_days += now - t->busy_since;
         g->busy--;
         time_integral_set(&g->busy_time, now, g->busy);
     }
@@ -571,19 +585,72 @@ static void finalise(fab_state *s)
                                  (m->groups[g].tools * steady_days);
 }
 
-/* Wafers are neither created nor lost: released = out + WIP per product. */
-static int check_conservation(const fab_state *s, uint32_t replication,
-                              ws_error *err)
+/* The end-of-replication invariants (models/invariants.h): O(lots + tools),
+ * small next to the run. */
+static int check_invariants(const fab_state *s, ws_error *err)
 {
-    for (int32_t p = 0; p < s->m->nproducts; p++)
-        if (s->released[p] != s->finished[p] + s->wip[p])
-            return ws_error_set(err, WS_ESOFTWARE, NULL, 0, 0,
-                                "invariant 'wafers released = out + WIP' violated "
-                                "for product '%s' in replication %u at day %g: "
-                                "%g != %g + %g", s->m->products[p].name,
-                                replication, s->m->horizon_days, s->released[p],
-                                s->finished[p], s->wip[p]);
-    return 0;
+    const model *m = s->m;
+    invariant_where w = {s->scenario, s->replication, m->horizon_days};
+    const char **names = malloc(((size_t)m->nproducts + 1) * sizeof *names);
+    unsigned char *live = calloc((size_t)s->nlots_capacity + 1, 1);
+    int32_t *place = calloc((size_t)s->nlots_capacity + 1, sizeof *place);
+    double *busy = NULL;
+    int rc = 0;
+    if (!names || !live || !place) {
+        rc = ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
+        goto done;
+    }
+    for (int32_t p = 0; p < m->nproducts; p++)
+        names[p] = m->products[p].name;
+    rc = invariant_conservation(&w, m->nproducts, names, s->released,
+                                s->finished, s->wip, err);
+    /* Live lots: all but the free list (a loop in it marks a lot twice);
+     * places: the queues and the tools. */
+    for (int32_t i = 0; i < s->nlots_capacity; i++)
+        live[i] = 1;
+    for (int32_t i = s->free_lot, n = 0; i >= 0 && n <= s->nlots_capacity;
+         i = s->lots[i].next, n++) {
+        if (!live[i])
+            place[i]++;
+        live[i] = 0;
+    }
+    for (int32_t g = 0; g < m->ngroups && rc == 0; g++) {
+        int32_t n = 0;
+        for (int32_t i = s->groups[g].queue_head;
+             i >= 0 && n <= s->nlots_capacity; i = s->lots[i].next, n++)
+            place[i]++;
+    }
+    for (int32_t t = 0; t < s->ntools && rc == 0; t++)
+        if (s->tools[t].lot >= 0)
+            place[s->tools[t].lot]++;
+    if (rc == 0)
+        rc = invariant_lot_places(&w, s->nlots_capacity, live, place, err);
+
+    int32_t most = 0;
+    for (int32_t g = 0; g < m->ngroups; g++)
+        most = m->groups[g].tools > most ? m->groups[g].tools : most;
+    busy = malloc(((size_t)most + 1) * sizeof *busy);
+    if (!busy && rc == 0)
+        rc = ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
+    for (int32_t g = 0, first = 0; g < m->ngroups && rc == 0; g++) {
+        double group_busy = 0.0;
+        for (int32_t k = 0; k < s->r->nmonths; k++)
+            group_busy += s->busy_area[(size_t)k * (size_t)m->ngroups + (size_t)g];
+        for (int32_t i = 0; i < m->groups[g].tools; i++) {
+            const tool *t = &s->tools[first + i];
+            busy[i] = t->busy_days
+                      + (t->lot >= 0 ? m->horizon_days - t->busy_since : 0.0);
+        }
+        rc = invariant_tool_time(&w, m->groups[g].name, m->groups[g].tools,
+                                 busy, m->horizon_days, group_busy, err);
+        first += m->groups[g].tools;
+    }
+done:
+    free(names);
+    free(live);
+    free(place);
+    free(busy);
+    return rc;
 }
 
 static int simulate(fab_state *s)
@@ -600,10 +667,23 @@ static int simulate(fab_state *s)
     }
     calendar_event ev;
     double horizon = m->horizon_days;
+#ifndef NDEBUG
+    double previous = 0.0;
+#endif
     while (calendar_pop(cal, &ev) && ev.time < horizon) {
+#ifndef NDEBUG
+        invariant_where w = {s->scenario, s->replication, ev.time};
+        int bad = invariant_time_order(&w, previous, ev.time, s->err);
+        if (bad)
+            return bad;
+        previous = ev.time;
+#endif
         while (ev.time >= s->next_cut)
             close_cut(s);
-        s->r->events++;
+        /* A stop request is honoured between events, every 4096 of them:
+         * microseconds late, and nearly free in the loop. */
+        if ((++s->r->events & 4095) == 0 && s->stop && *s->stop)
+            return WS_EINTERRUPTED;
         int rc = ev.kind == EVENT_RELEASE
                      ? release_lot(s, ev.subject, ev.tag, ev.time)
                      : step_done(s, ev.subject, ev.time);
@@ -622,8 +702,14 @@ int fab_run(const model *m, const fab_options *opt, uint32_t replication,
     *out = NULL;
     int rc = state_init(&s, m, opt, replication, err);
     if (rc == 0) {
+        s.err = err;
         rc = simulate(&s);
-        if (rc == WS_ENOMEM)
+        if (rc == WS_EINTERRUPTED)
+            ws_error_set(err, rc, NULL, 0, 0,
+                         "replication %u interrupted", replication);
+        else if (rc == WS_ESOFTWARE && err && err->code == WS_ESOFTWARE)
+            ; /* an invariant, reported already */
+        else if (rc == WS_ENOMEM)
             ws_error_set(err, rc, NULL, 0, 0,
                          "out of memory in replication %u", replication);
         else if (rc != 0)
@@ -633,7 +719,7 @@ int fab_run(const model *m, const fab_options *opt, uint32_t replication,
     }
     if (rc == 0) {
         finalise(&s);
-        rc = check_conservation(&s, replication, err);
+        rc = check_invariants(&s, err);
     }
     if (rc == 0) {
         *out = s.r;

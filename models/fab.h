@@ -8,6 +8,7 @@
 #ifndef WAFERSIM_FAB_H
 #define WAFERSIM_FAB_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "model.h"
@@ -53,6 +54,9 @@ typedef struct fab_options {
                                    every point of a sweep gives common
                                    random numbers across points */
     int record_lots;            /* fill fab_result.lots */
+    /* When not NULL and set non-zero (e.g. by a signal handler), the run
+     * stops within a few thousand events with WS_EINTERRUPTED. */
+    const volatile sig_atomic_t *stop;
 } fab_options;
 
 /* Month boundaries of the model's horizon (see date_month_boundaries);
@@ -60,7 +64,12 @@ typedef struct fab_options {
 int32_t fab_month_count(const model *m);
 void fab_month_bounds(const model *m, double *bounds);
 
-/* Runs replication `replication`.  Returns 0 and sets *out, or an error. */
+/* Runs replication `replication`.  Returns 0 and sets *out, or an error;
+ * WS_ESOFTWARE when an invariant fails (models/invariants.h): every
+ * replication ends by checking conservation of wafers, that every lot is
+ * in exactly one place, and that each tool's time splits into busy and
+ * idle; debug builds (no NDEBUG) also check after every event that time
+ * never goes backwards. */
 int fab_run(const model *m, const fab_options *opt, uint32_t replication,
             fab_result **out, ws_error *err);
 

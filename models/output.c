@@ -961,7 +961,20 @@ static int output_build(output *o, const model *m, const output_meta *meta,
     }
     fab_month_bounds(m, bounds);
 
-    rc = h5file_create(o->partial, &o->file, err);
+    /* Built as PATH.partial.new and renamed once the whole layout is on
+     * disk: a run killed while creating the file leaves no .partial that
+     * HDF5 could not open. */
+    size_t plen = strlen(o->partial);
+    char *building = malloc(plen + sizeof ".new");
+    if (!building) {
+        free(bounds);
+        return ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory");
+    }
+    memcpy(building, o->partial, plen);
+    memcpy(building + plen, ".new", sizeof ".new");
+    rc = h5file_create(building, &o->file, err);
+    if (rc)     /* name the file users know of */
+        snprintf(err->path, sizeof err->path, "%s", o->partial);
 
     hid_t scale[NDIMS];
     for (int k = 0; k < NDIMS; k++)
@@ -1005,6 +1018,16 @@ static int output_build(output *o, const model *m, const output_meta *meta,
                              dim_names[k]);
     if (rc == 0 && H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
         rc = h5file_fail(o->partial, err, WS_EIO, "cannot flush the file");
+    /* The open file follows the rename: HDF5 writes through its descriptor. */
+    if (rc == 0 && rename(building, o->partial) != 0)
+        rc = ws_error_set(err, WS_ECANTCREAT, o->partial, 0, 0,
+                          "cannot rename %s to it: %s", building,
+                          strerror(errno));
+    if (rc && o->file >= 0) {
+        output_close_ids(o);
+        unlink(building);
+    }
+    free(building);
     free(bounds);
     return rc;
 }
@@ -1033,10 +1056,7 @@ int output_create(const char *path, const model *m, const output_meta *meta,
     h5file_quiet_begin(&quiet);
     int rc = output_build(o, m, meta, err);
     if (rc) {
-        int created = o->file >= 0;
         output_close_ids(o);
-        if (created)
-            unlink(o->partial);
         output_free(o);
     } else {
         *out = o;
@@ -1177,8 +1197,12 @@ int output_write_replication(output *o, const fab_result *r, ws_error *err)
     }
     if (rc == 0)
         rc = append_lots(o, r, err);
-    /* Marked done after the data, so a file cut short mid-write never
-     * claims a replication it does not hold in full. */
+    /* The data and lots reach the file first, then the task is marked
+     * done: HDF5 keeps the lots' new extent in its metadata cache until a
+     * flush, while raw data of task_done goes straight out, so marking
+     * before this flush let a killed run claim lots it did not hold. */
+    if (rc == 0 && H5Fflush(o->file, H5F_SCOPE_GLOBAL) < 0)
+        rc = h5file_fail(o->partial, err, WS_EIO, "cannot flush the file");
     hsize_t task[2] = {r->scenario, r->replication}, one[2] = {1, 1};
     signed char yes = 1;
     int64_t nlots = (int64_t)r->nlots;
@@ -1597,18 +1621,38 @@ static int load_summary(output *o, ws_error *err)
     double *raw = malloc((S * P + 1) * sizeof *raw);
     int rc = !tp || !ct || !wip || !ut || !raw
                  ? ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory") : 0;
+    /* Slab by slab, the written ones only: a run killed while writing may
+     * leave a damaged chunk of a replication that is not marked done, and
+     * reading it would fail though it is rewritten on resume. */
+    size_t R = (size_t)o->size[DIM_REPLICATION];
     for (size_t v = 0; v < NRESULT_VARS && rc == 0; v++) {
         size_t f = result_vars[v].field;
         double *buf = f == offsetof(fab_result, throughput_wafers_per_day) ? tp
                     : f == offsetof(fab_result, mean_cycle_time_days) ? ct
                     : f == offsetof(fab_result, mean_wip_wafers) ? wip
                     : f == offsetof(fab_result, mean_utilisation) ? ut : NULL;
-        if (buf)
-            rc = read_all(o, o->result[v], H5T_NATIVE_DOUBLE, buf, err);
+        size_t n = f == offsetof(fab_result, mean_utilisation) ? G : P;
+        for (size_t t = 0; buf && t < T && rc == 0; t++) {
+            if (!o->written[t])
+                continue;
+            hsize_t start[3] = {t / R, t % R, 0}, count[3] = {1, 1, n};
+            hid_t fs = H5Dget_space(o->result[v]);
+            hid_t ms = H5Screate_simple(1, &count[2], NULL);
+            if (fs < 0 || ms < 0
+                || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0
+                || H5Dread(o->result[v], H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT,
+                           buf + t * n) < 0)
+                rc = h5file_fail(o->partial, err, WS_EIO, "cannot read %s of "
+                                 "replication (%zu, %zu)", result_vars[v].name,
+                                 t / R, t % R);
+            if (ms >= 0)
+                H5Sclose(ms);
+            if (fs >= 0)
+                H5Sclose(fs);
+        }
     }
     if (rc == 0)
         rc = read_all(o, o->scenario_var[SV_RAW_TIME], H5T_NATIVE_DOUBLE, raw, err);
-    size_t R = (size_t)o->size[DIM_REPLICATION];
     for (size_t s = 0; s < S && rc == 0; s++)
         summary_set_raw_process_times(o->sum, (int32_t)s, raw + s * P);
     for (size_t t = 0; t < T && rc == 0; t++)
@@ -1774,6 +1818,12 @@ int output_resume(const char *path, const model *m, const output_meta *meta,
         rc = truncate_lots(o, keep, err);
     if (rc == 0)
         rc = load_summary(o, err);
+    if (rc == WS_EIO && !strstr(err->message, "start again")) {
+        size_t n = strlen(err->message);
+        snprintf(err->message + n, sizeof err->message - n, "%s",
+                 " (a run killed while HDF5 was writing can leave the file "
+                 "damaged; delete it to start again)");
+    }
     if (rc) {
         output_close_ids(o);
         output_free(o);

@@ -120,6 +120,14 @@ static void run_task(runner_state *st, size_t i)
     failed_at = st->failed_at;
     if (i > failed_at)
         return;
+    if (st->ops->stop && *st->ops->stop) {
+        ws_error_clear(&err);
+        ws_error_set(&err, WS_EINTERRUPTED, NULL, 0, 0,
+                     "stopped before task %zu", i);
+#pragma omp critical(wafersim_runner)
+        record_failure(st, i, WS_EINTERRUPTED, &err);
+        return;
+    }
 
     ws_error_clear(&err);
     rc = st->ops->run(st->ctx, i, &result, &err);

@@ -14,6 +14,7 @@
 #ifndef WAFERSIM_RUNNER_H
 #define WAFERSIM_RUNNER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include "wserror.h"
 
@@ -25,6 +26,10 @@ typedef struct runner_ops {
     int (*commit)(void *ctx, size_t task, void *result, ws_error *err);
     /* Frees a result (committed or not). */
     void (*free_result)(void *ctx, void *result);
+    /* May be NULL.  Once *stop is non-zero no task starts; tasks that see
+     * it themselves return WS_EINTERRUPTED like any failure, and the run
+     * returns WS_EINTERRUPTED with tasks 0..k-1 committed. */
+    const volatile sig_atomic_t *stop;
 } runner_ops;
 
 /* threads <= 0 means all available cores.  Returns 0 or the first error. */

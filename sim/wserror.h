@@ -18,7 +18,8 @@ enum ws_status {
     WS_ESOFTWARE = -70,   /* internal error or violated invariant */
     WS_ENOMEM = -71,      /* out of memory (EX_OSERR) */
     WS_ECANTCREAT = -73,  /* cannot create an output file */
-    WS_EIO = -74          /* I/O error while writing */
+    WS_EIO = -74,         /* I/O error while writing */
+    WS_EINTERRUPTED = -75 /* stopped on request (EX_TEMPFAIL: resume later) */
 };
 
 typedef struct ws_error {

@@ -7,6 +7,8 @@
 #include <time.h>
 
 #include "sim/runner.h"
+#include <signal.h>
+
 #include "sim/wserror.h"
 
 enum { MAX_TASKS = 512 };
@@ -95,7 +97,7 @@ static void task_free(void *vctx, void *result)
     free(r);
 }
 
-static const runner_ops ops = {task_run, task_commit, task_free};
+static const runner_ops ops = {task_run, task_commit, task_free, NULL};
 
 static test_ctx *ctx_new(void)
 {
@@ -123,6 +125,42 @@ static void check_ownership(const test_ctx *ctx, size_t ntasks)
 }
 
 static const int thread_counts[3] = {1, 2, 4};
+
+/* The stop flag, as a signal handler would set it: from within a commit. */
+static volatile sig_atomic_t stop_flag;
+
+static int commit_then_stop(void *vctx, size_t task, void *result, ws_error *err)
+{
+    int rc = task_commit(vctx, task, result, err);
+    if (task == 5)
+        stop_flag = 1;
+    return rc;
+}
+
+/* A stop request: no task starts after it, the run returns
+ * WS_EINTERRUPTED, the commits are a prefix 0..k-1 with k > 5, and every
+ * result is freed once. */
+START_TEST(test_stop_request)
+{
+    const size_t ntasks = 200;
+    test_ctx *ctx = ctx_new();
+    runner_ops stopping = {task_run, commit_then_stop, task_free, &stop_flag};
+    ws_error err;
+    ws_error_clear(&err);
+    stop_flag = 0;
+    ctx->max_sleep_us = 300;
+    int rc = runner_run(ntasks, thread_counts[_i], &stopping, ctx, &err);
+    ck_assert_int_eq(rc, WS_EINTERRUPTED);
+    ck_assert_int_eq(err.code, WS_EINTERRUPTED);
+    ck_assert_uint_gt(ctx->ncommitted, 5);
+    ck_assert_uint_lt(ctx->ncommitted, ntasks);
+    for (size_t i = 0; i < ctx->ncommitted; i++)
+        ck_assert_uint_eq(ctx->committed[i], i);
+    for (size_t i = 0; i < ntasks; i++)
+        ck_assert_int_eq(ctx->freed[i], ctx->ran[i]);
+    free(ctx);
+}
+END_TEST
 
 START_TEST(test_commit_order)
 {
@@ -300,6 +338,7 @@ static Suite *runner_suite(void)
     tcase_add_loop_test(tc, test_lower_failure_kept, 0, 3);
     tcase_add_loop_test(tc, test_commit_failure, 0, 3);
     tcase_add_test(tc, test_defaults_and_edges);
+    tcase_add_loop_test(tc, test_stop_request, 0, 3);
     suite_add_tcase(s, tc);
     return s;
 }
