@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,13 +34,15 @@
 
 /* The signal that asked the run to stop (SIGINT, SIGTERM), 0 while none.
  * The one global of the program: a signal handler can reach nothing else.
- * Replications poll it, so a stop takes effect within microseconds and
- * the .partial file keeps every replication finished before it. */
-static volatile sig_atomic_t stop_signal;
+ * Replications poll it on their threads, so it is a lock-free atomic (a
+ * volatile sig_atomic_t is safe only within the thread taking the signal).
+ * A stop takes effect within microseconds and the .partial file keeps
+ * every replication finished before it. */
+static atomic_int stop_signal;
 
 static void on_stop_signal(int sig)
 {
-    stop_signal = sig;
+    atomic_store_explicit(&stop_signal, sig, memory_order_relaxed);
 }
 
 /* SIGINT and SIGTERM stop the run cleanly; a second one kills at once
@@ -438,7 +441,7 @@ static int simulate(const run_options *o, const plan *p, const char *path,
         rc = runner_run(n, (int)o->threads, &ops, &ctx, err);
     }
     free(tasks);
-    if (rc == WS_EINTERRUPTED || (rc != 0 && stop_signal)) {
+    if (rc == WS_EINTERRUPTED || (rc != 0 && atomic_load(&stop_signal))) {
         /* Stopped on request: keep every finished replication for --resume. */
         size_t kept = 0;
         for (size_t k = 0; k < total; k++)
@@ -448,7 +451,7 @@ static int simulate(const run_options *o, const plan *p, const char *path,
         return ws_error_set(err, WS_EINTERRUPTED, NULL, 0, 0,
                             "stopped by %s: %zu of %zu replications are in "
                             "%s.partial; run the same command with --resume "
-                            "to finish", stop_signal == SIGTERM ? "SIGTERM"
+                            "to finish", atomic_load(&stop_signal) == SIGTERM ? "SIGTERM"
                                                                 : "SIGINT",
                             kept, total, path);
     }
@@ -570,7 +573,7 @@ done:
         status = cli_report_error(&err);
         /* The shell's convention for a run stopped by a signal. */
         if (err.code == WS_EINTERRUPTED)
-            status = 128 + (stop_signal ? (int)stop_signal : SIGINT);
+            status = 128 + (atomic_load(&stop_signal) ? atomic_load(&stop_signal) : SIGINT);
     }
     return parallel_finish(&world, status);
 }

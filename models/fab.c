@@ -76,7 +76,7 @@ struct fab_state {
     calendar *cal;
     uint32_t scenario;
     uint32_t replication;
-    const volatile sig_atomic_t *stop;
+    const atomic_int *stop;
     ws_error *err;              /* where the event loop reports invariants */
     gsl_rng **release_rng;      /* [product], NULL for fixed intervals */
     group_state *groups;
@@ -682,7 +682,8 @@ static int simulate(fab_state *s)
             close_cut(s);
         /* A stop request is honoured between events, every 4096 of them:
          * microseconds late, and nearly free in the loop. */
-        if ((++s->r->events & 4095) == 0 && s->stop && *s->stop)
+        if ((++s->r->events & 4095) == 0 && s->stop
+            && atomic_load_explicit(s->stop, memory_order_relaxed))
             return WS_EINTERRUPTED;
         int rc = ev.kind == EVENT_RELEASE
                      ? release_lot(s, ev.subject, ev.tag, ev.time)

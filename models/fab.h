@@ -8,7 +8,7 @@
 #ifndef WAFERSIM_FAB_H
 #define WAFERSIM_FAB_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "model.h"
@@ -56,7 +56,7 @@ typedef struct fab_options {
     int record_lots;            /* fill fab_result.lots */
     /* When not NULL and set non-zero (e.g. by a signal handler), the run
      * stops within a few thousand events with WS_EINTERRUPTED. */
-    const volatile sig_atomic_t *stop;
+    const atomic_int *stop;
 } fab_options;
 
 /* Month boundaries of the model's horizon (see date_month_boundaries);

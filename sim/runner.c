@@ -120,7 +120,8 @@ static void run_task(runner_state *st, size_t i)
     failed_at = st->failed_at;
     if (i > failed_at)
         return;
-    if (st->ops->stop && *st->ops->stop) {
+    if (st->ops->stop
+        && atomic_load_explicit(st->ops->stop, memory_order_relaxed)) {
         ws_error_clear(&err);
         ws_error_set(&err, WS_EINTERRUPTED, NULL, 0, 0,
                      "stopped before task %zu", i);

@@ -14,7 +14,7 @@
 #ifndef WAFERSIM_RUNNER_H
 #define WAFERSIM_RUNNER_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include "wserror.h"
 
@@ -28,8 +28,10 @@ typedef struct runner_ops {
     void (*free_result)(void *ctx, void *result);
     /* May be NULL.  Once *stop is non-zero no task starts; tasks that see
      * it themselves return WS_EINTERRUPTED like any failure, and the run
-     * returns WS_EINTERRUPTED with tasks 0..k-1 committed. */
-    const volatile sig_atomic_t *stop;
+     * returns WS_EINTERRUPTED with tasks 0..k-1 committed.  Atomic, since
+     * it is set on one thread (or in a signal handler: lock-free atomics
+     * are allowed there) and read on the others. */
+    const atomic_int *stop;
 } runner_ops;
 
 /* threads <= 0 means all available cores.  Returns 0 or the first error. */

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "sim/runner.h"
-#include <signal.h>
+#include <stdatomic.h>
 
 #include "sim/wserror.h"
 
@@ -127,13 +127,13 @@ static void check_ownership(const test_ctx *ctx, size_t ntasks)
 static const int thread_counts[3] = {1, 2, 4};
 
 /* The stop flag, as a signal handler would set it: from within a commit. */
-static volatile sig_atomic_t stop_flag;
+static atomic_int stop_flag;
 
 static int commit_then_stop(void *vctx, size_t task, void *result, ws_error *err)
 {
     int rc = task_commit(vctx, task, result, err);
     if (task == 5)
-        stop_flag = 1;
+        atomic_store(&stop_flag, 1);
     return rc;
 }
 
@@ -147,7 +147,7 @@ START_TEST(test_stop_request)
     runner_ops stopping = {task_run, commit_then_stop, task_free, &stop_flag};
     ws_error err;
     ws_error_clear(&err);
-    stop_flag = 0;
+    atomic_store(&stop_flag, 0);
     ctx->max_sleep_us = 300;
     int rc = runner_run(ntasks, thread_counts[_i], &stopping, ctx, &err);
     ck_assert_int_eq(rc, WS_EINTERRUPTED);
