@@ -10,6 +10,9 @@ if [ "${1:-}" = "--test" ]; then
     packages="$packages check python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-pandas netcdf-bin valgrind libopenmpi-dev openmpi-bin"
     # wafersim report, analysis/ and its notebook test (tests/notebook_test.py)
     packages="$packages python3-matplotlib jupyter-nbconvert python3-ipykernel"
+    # scripts/ci-extra.sh and scripts/fuzz.sh: sanitizers, TSan with libomp
+    # and Archer, libFuzzer.
+    packages="$packages clang clang-14 libclang-rt-14-dev libomp-14-dev llvm-14"
 fi
 
 missing=""
