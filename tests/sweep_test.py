@@ -16,6 +16,8 @@ import h5py
 import numpy as np
 import xarray as xr
 
+from h5compare import assert_same_file
+
 BINARY = None
 SOURCE = None
 T_975 = {2: 4.302652729911275}    # Student t quantile t(0.975, dof)
@@ -24,26 +26,6 @@ T_975 = {2: 4.302652729911275}    # Student t quantile t(0.975, dof)
 def run(*args, env=None, cwd=None):
     return subprocess.run([BINARY, *args], capture_output=True, text=True,
                           timeout=600, env=env, cwd=cwd)
-
-
-def assert_same_file(test, a_path, b_path, skip_attrs=("command_line",)):
-    """Every dataset value for value, every root attribute but skip_attrs."""
-    with h5py.File(a_path, "r") as a, h5py.File(b_path, "r") as b:
-        names_a, names_b = [], []
-        a.visit(names_a.append)
-        b.visit(names_b.append)
-        test.assertEqual(names_a, names_b)
-        for name in names_a:
-            if isinstance(a[name], h5py.Dataset):
-                x, y = a[name][()], b[name][()]
-                if x.dtype.kind == "f":
-                    np.testing.assert_array_equal(x, y, err_msg=name)
-                else:
-                    test.assertTrue(np.array_equal(x, y), name)
-        test.assertEqual(sorted(a.attrs), sorted(b.attrs))
-        for key in a.attrs:
-            if key not in skip_attrs:
-                test.assertTrue(np.array_equal(a.attrs[key], b.attrs[key]), key)
 
 
 class Sweep(unittest.TestCase):
