@@ -160,9 +160,18 @@ static int dist_validate(enum dist_kind kind, const double *p, char *why,
     int i, count = dist_param_count(kind);
 
     for (i = 0; i < count; i++) {
+        const char *name = param_names[kind][i];
         if (!isfinite(p[i])) {
             return reject(why, why_size, "%s must be finite (got %g)",
-                          param_names[kind][i], p[i]);
+                          name, p[i]);
+        }
+        if (strcmp(name, "cv") == 0) {
+            if (p[i] > 0.0 && (p[i] < DIST_MIN_CV || p[i] > DIST_MAX_CV))
+                return reject(why, why_size, "cv must be within [%g, %g] "
+                              "(got %g)", DIST_MIN_CV, DIST_MAX_CV, p[i]);
+        } else if (fabs(p[i]) > DIST_MAX_TIME) {
+            return reject(why, why_size, "%s must be at most %g (got %g)",
+                          name, DIST_MAX_TIME, p[i]);
         }
     }
     switch (kind) {
@@ -226,6 +235,15 @@ int dist_init(dist *d, enum dist_kind kind, const double params[3],
     for (i = 0; i < 3; i++)
         d->p[i] = i < count ? params[i] : 0.0;
     dist_derive(d);
+    /* A safety net under the bounds above: sampling from a non-finite
+     * derived parameter would put NaN into the simulation. */
+    for (i = 0; i < 3; i++)
+        if (!isfinite(d->q[i]))
+            return reject(why, why_size, "parameters out of range for %s",
+                          dist_kind_name(kind));
+    if (!isfinite(d->mean))
+        return reject(why, why_size, "parameters out of range for %s",
+                      dist_kind_name(kind));
     if (why != NULL && why_size > 0)
         why[0] = '\0';
     return 0;

@@ -10,12 +10,19 @@
  *   triangular   min, mode, max             (min <= mode <= max)
  * Every parameter must be finite and every distribution non-negative
  * (min >= 0, value >= 0, normal mean > 0), since they model durations.
+ * Time parameters are at most DIST_MAX_TIME and a cv lies within
+ * [DIST_MIN_CV, DIST_MAX_CV]: beyond that, derived parameters (1/cv^2,
+ * sums of extremes) overflow, and no fab duration comes near.
  */
 #ifndef WAFERSIM_DIST_H
 #define WAFERSIM_DIST_H
 
 #include <stddef.h>
 #include <gsl/gsl_rng.h>
+
+#define DIST_MAX_TIME 1e12
+#define DIST_MIN_CV 1e-6
+#define DIST_MAX_CV 1e3
 
 enum dist_kind {
     DIST_CONSTANT,
