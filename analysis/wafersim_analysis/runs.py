@@ -116,9 +116,9 @@ def scenario_variant(scenario, output, changes, name=None):
     base = os.path.dirname(os.path.abspath(scenario))
     with open(scenario, encoding="utf-8") as f:
         lines = f.read().splitlines()
-    todo = {tuple(path.split(".")): _format_value(v) for path, v in changes.items()}
+    wanted = {tuple(path.split(".")): _format_value(v) for path, v in changes.items()}
     if name is not None:
-        todo[("name",)] = name
+        wanted[("name",)] = name
     done = set()
     stack = []                                  # (indent, key) of open mappings
     for i, line in enumerate(lines):
@@ -132,12 +132,12 @@ def scenario_variant(scenario, output, changes, name=None):
         rest = match["rest"]
         value, comment = _split_comment(rest)
         head = line[:match.start("rest")]
-        if path in todo:
+        if path in wanted:
             # The old comment most likely explains the old value: dropped.
-            lines[i] = f"{head} {todo[path]}"
+            lines[i] = f"{head} {wanted[path]}"
             done.add(path)
         elif value.strip().startswith("{"):
-            for target, new in todo.items():
+            for target, new in wanted.items():
                 if target[:-1] == path:
                     pattern = r"(\b%s\s*:\s*)([^,}]+)" % re.escape(target[-1])
                     value, count = re.subn(pattern, lambda m: m[1] + new, value, count=1)
@@ -149,13 +149,13 @@ def scenario_variant(scenario, output, changes, name=None):
             if not os.path.isabs(route):
                 lines[i] = f"{head} {os.path.join(base, route)}{comment}"
         stack.append((indent, match["key"]))
-    if ("name",) in todo and ("name",) not in done:
+    if ("name",) in wanted and ("name",) not in done:
         lines.insert(0, f"name: {name}")
         done.add(("name",))
-    missing = [".".join(p) for p in todo if p not in done]
+    missing = [".".join(p) for p in wanted if p not in done]
     if missing:
         raise KeyError(f"{scenario}: cannot find {', '.join(missing)}")
-    what = ", ".join(f"{'.'.join(p)} = {v}" for p, v in todo.items())
+    what = ", ".join(f"{'.'.join(p)} = {v}" for p, v in wanted.items())
     lines.insert(0, f"# Variant of {os.path.abspath(scenario)}: {what}")
     with open(output, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
