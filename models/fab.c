@@ -64,8 +64,7 @@ typedef struct group_state {
 } group_state;
 
 /* A dispatching rule takes the lot to start next out of a non-empty queue.
- * Rules are chosen per tool group (enum dispatch_kind); later rules rank
- * the queue, FIFO takes its head. */
+ * FIFO takes the head of the queue. */
 typedef struct fab_state fab_state;
 typedef int32_t (*dispatch_rule)(fab_state *s, group_state *g);
 
@@ -123,7 +122,7 @@ static int32_t dispatch_fifo(fab_state *s, group_state *g)
 }
 
 static const dispatch_rule dispatch_rules[] = {
-    [DISPATCH_FIFO] = dispatch_fifo,
+    dispatch_fifo,
 };
 
 int32_t fab_month_count(const model *m)
@@ -536,7 +535,7 @@ static int step_done(fab_state *s, int32_t tool_id, double now)
     s->r->lot_steps++;
     t->lot = -1;
     if (g->queue_length > 0) {
-        int32_t next = dispatch_rules[s->m->groups[t->group].dispatch](s, g);
+        int32_t next = dispatch_rules[0](s, g);
         rc = start_processing(s, tool_id, next, now);
     } else {
         g->idle[g->idle_count++] = tool_id;

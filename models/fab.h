@@ -16,10 +16,26 @@
 
 typedef struct fab_lot_record {
     int32_t product;
-    int32_t wafers;
-    double release_day;
+    int32_t wafers;             /* released */
+    int32_t wafers_out;         /* finished; fewer after yield loss */
+    int32_t priority;
+    double release_day;         /* < 0 for initial WIP released before 0 */
     double finish_day;          /* NaN when still in process at the horizon */
+    double scrap_day;           /* NaN unless the whole lot was scrapped */
+    double due_day;             /* NaN when the lot has none */
 } fab_lot_record;
+
+/* States a tool's time splits into.  A cascading tool with several jobs
+ * counts once; load and unload count as processing; a tool that waits for
+ * a batch to fill is idle. */
+enum tool_state {
+    TOOL_IDLE,
+    TOOL_PROCESSING,
+    TOOL_SETUP,
+    TOOL_DOWN,                  /* unscheduled (breakdown and repair) */
+    TOOL_PM,                    /* preventive maintenance */
+    TOOL_STATE_COUNT
+};
 
 typedef struct fab_result {
     uint32_t scenario;
@@ -33,13 +49,33 @@ typedef struct fab_result {
     double *wip_wafers;         /* wafers in the fab at the end of the month */
     double *wip_wafers_mean;    /* time-average wafers in the fab */
     double *cycle_time_days;    /* mean over lots finished; NaN if none */
+    double *wafers_scrapped;    /* wafers scrapped in the month */
+    double *on_time_share;      /* lots finished by their due date, among
+                                   those with one; NaN if none */
+    double *x_factor;           /* mean cycle time / raw process time */
+    double *hot_cycle_time_days;/* mean over hot lots finished; NaN if none */
     /* Per month and tool group, index [month * ngroups + group]. */
-    double *utilisation;        /* busy tool time / (tools x time) */
+    double *utilisation;        /* processing + setup time / (tools x time) */
+    /* Per month, group and state, index
+     * [(month * ngroups + group) * TOOL_STATE_COUNT + state]: shares of
+     * tool time, summing to 1. */
+    double *tool_state_share;
     /* Steady state, over [warm-up, horizon]. */
     double *throughput_wafers_per_day;  /* [product] */
     double *mean_cycle_time_days;       /* [product], lots finished */
     double *mean_wip_wafers;            /* [product], time average */
     double *mean_utilisation;           /* [group] */
+    double *mean_wafers_scrapped_per_day;   /* [product] */
+    double *mean_on_time_share;         /* [product] */
+    double *mean_x_factor;              /* [product] */
+    double *mean_hot_cycle_time_days;   /* [product] */
+    double *mean_tool_state_share;      /* [group * TOOL_STATE_COUNT + s] */
+    /* Time constraints of the model, whole horizon: lots that finished the
+     * constraint's first step and reached its last, and how many of them
+     * exceeded the limit.  [constraint] */
+    int32_t nconstraints;
+    double *cqt_checks;
+    double *cqt_violations;
     /* Every lot released, in release order. */
     fab_lot_record *lots;
     size_t nlots;

@@ -1,6 +1,7 @@
 /* model.c - construction and queries of the read-only fab model. */
 #include "model.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,9 +47,25 @@ void model_destroy(model *m)
 {
     if (!m)
         return;
-    for (int32_t g = 0; g < m->ngroups; g++)
-        free(m->groups[g].name);
+    for (int32_t g = 0; g < m->ngroups; g++) {
+        tool_group *tg = &m->groups[g];
+        for (int32_t d = 0; d < tg->ndowntimes; d++)
+            free(tg->downtimes[d].name);
+        free(tg->downtimes);
+        free(tg->area);
+        free(tg->name);
+    }
     free(m->groups);
+    for (int32_t o = 0; o < m->norders; o++)
+        free(m->orders[o].name);
+    free(m->orders);
+    free(m->initial);
+    for (int32_t i = 0; i < m->nsetups; i++)
+        free(m->setups[i]);
+    free(m->setups);
+    free(m->setup_min_run);
+    free(m->setup_changes);
+    free(m->constraints);
     for (int32_t p = 0; p < m->nproducts; p++) {
         product *pr = &m->products[p];
         for (int32_t s = 0; s < pr->nsteps; s++)
@@ -77,7 +94,8 @@ int32_t model_add_tool_group(model *m, const char *name, int32_t tools)
     if (!g->name)
         return -1;
     g->tools = tools;
-    g->dispatch = DISPATCH_FIFO;
+    g->nrank = 0;
+    g->cascade = 1;
     return m->ngroups++;
 }
 
@@ -93,6 +111,8 @@ int32_t model_add_product(model *m, const char *name)
         return -1;
     p->lot_size = 25;
     p->release = RELEASE_INTERVAL;
+    p->priority = 10;
+    p->due_offset_days = NAN;
     return m->nproducts++;
 }
 
@@ -107,8 +127,152 @@ route_step *model_add_step(product *p, const char *name)
     if (!s->name)
         return NULL;
     s->per = TIME_PER_LOT;
+    s->batch_min = 1;
+    s->cascade_interval_days = NAN;
+    s->setup = -1;
+    s->sample_prob = 1.0;
+    s->rework_to = -1;
+    s->same_tool_as = -1;
     p->nsteps++;
     return s;
+}
+
+tool_downtime *model_add_downtime(tool_group *g, const char *name)
+{
+    if (grow((void **)&g->downtimes, &g->downtimes_capacity, g->ndowntimes,
+             sizeof *g->downtimes) != 0)
+        return NULL;
+    tool_downtime *d = &g->downtimes[g->ndowntimes];
+    memset(d, 0, sizeof *d);
+    d->name = copy_string(name);
+    if (!d->name)
+        return NULL;
+    g->ndowntimes++;
+    return d;
+}
+
+release_order *model_add_order(model *m, const char *name, int32_t product_index)
+{
+    if (grow((void **)&m->orders, &m->orders_capacity, m->norders,
+             sizeof *m->orders) != 0)
+        return NULL;
+    release_order *o = &m->orders[m->norders];
+    memset(o, 0, sizeof *o);
+    o->name = copy_string(name);
+    if (!o->name)
+        return NULL;
+    o->product = product_index;
+    o->wafers = product_index >= 0 && product_index < m->nproducts
+                    ? m->products[product_index].lot_size : 25;
+    o->priority = 10;
+    o->kind = RELEASE_INTERVAL;
+    o->count = -1;
+    o->due_offset_days = NAN;
+    m->norders++;
+    return o;
+}
+
+initial_lot *model_add_initial_lot(model *m)
+{
+    if (grow((void **)&m->initial, &m->initial_capacity, m->ninitial,
+             sizeof *m->initial) != 0)
+        return NULL;
+    initial_lot *l = &m->initial[m->ninitial++];
+    memset(l, 0, sizeof *l);
+    l->priority = 10;
+    l->due_day = NAN;
+    return l;
+}
+
+int32_t model_find_setup(const model *m, const char *name)
+{
+    for (int32_t i = 0; i < m->nsetups; i++)
+        if (strcmp(m->setups[i], name) == 0)
+            return i;
+    return -1;
+}
+
+int32_t model_intern_setup(model *m, const char *name)
+{
+    int32_t i = model_find_setup(m, name);
+    if (i >= 0)
+        return i;
+    int32_t cap = m->setups_capacity;
+    if (grow((void **)&m->setups, &cap, m->nsetups, sizeof *m->setups) != 0)
+        return -1;
+    cap = m->setups_capacity;
+    if (grow((void **)&m->setup_min_run, &cap, m->nsetups,
+             sizeof *m->setup_min_run) != 0)
+        return -1;
+    m->setups_capacity = cap;
+    m->setups[m->nsetups] = copy_string(name);
+    if (!m->setups[m->nsetups])
+        return -1;
+    m->setup_min_run[m->nsetups] = 0;
+    return m->nsetups++;
+}
+
+setup_change *model_add_setup_change(model *m, int32_t from, int32_t to)
+{
+    if (grow((void **)&m->setup_changes, &m->setup_changes_capacity,
+             m->nsetup_changes, sizeof *m->setup_changes) != 0)
+        return NULL;
+    setup_change *c = &m->setup_changes[m->nsetup_changes++];
+    memset(c, 0, sizeof *c);
+    c->from = from;
+    c->to = to;
+    return c;
+}
+
+time_constraint *model_add_constraint(model *m)
+{
+    if (grow((void **)&m->constraints, &m->constraints_capacity,
+             m->nconstraints, sizeof *m->constraints) != 0)
+        return NULL;
+    time_constraint *c = &m->constraints[m->nconstraints++];
+    memset(c, 0, sizeof *c);
+    c->action = CQT_COUNT;
+    return c;
+}
+
+const dist *model_setup_change_time(const model *m, int32_t from, int32_t to)
+{
+    if (to < 0 || from == to)
+        return NULL;
+    const dist *any = NULL;
+    for (int32_t i = 0; i < m->nsetup_changes; i++) {
+        const setup_change *c = &m->setup_changes[i];
+        if (c->to != to)
+            continue;
+        if (c->from == from && from >= 0)
+            return &c->time;
+        if (c->from < 0)
+            any = &c->time;
+    }
+    return any;
+}
+
+static const char *const rank_names[RANK_KEY_COUNT] = {
+    [RANK_FIFO] = "fifo",       [RANK_SPT] = "spt",
+    [RANK_EDD] = "edd",         [RANK_CR] = "critical_ratio",
+    [RANK_ODD] = "odd",         [RANK_SLACK] = "least_slack",
+    [RANK_PRIORITY] = "priority", [RANK_SETUP] = "setup",
+    [RANK_CQT] = "time_constraint",
+};
+
+const char *rank_key_name(enum rank_key k)
+{
+    return k < RANK_KEY_COUNT ? rank_names[k] : "?";
+}
+
+int rank_key_from_name(const char *name, enum rank_key *k)
+{
+    for (int i = 0; i < RANK_KEY_COUNT; i++)
+        if (strcmp(rank_names[i], name) == 0) {
+            *k = (enum rank_key)i;
+            return 0;
+        }
+    return -1;
 }
 
 int model_add_source(model *m, const char *path, const char *text)
@@ -154,6 +318,7 @@ double product_raw_process_time(const product *p)
 {
     double sum = 0.0;
     for (int32_t s = 0; s < p->nsteps; s++)
-        sum += route_step_mean_time(&p->steps[s], p->lot_size);
+        sum += p->steps[s].sample_prob
+               * route_step_mean_time(&p->steps[s], p->lot_size);
     return sum;
 }

@@ -1179,7 +1179,6 @@ static int read_tool_group(reader *r, ynode *k, ynode *spec)
     index = model_add_tool_group(r->m, key->text, (int32_t)tools);
     if (index < 0)
         return nomem(r);
-    r->m->groups[index].dispatch = DISPATCH_FIFO;
     return 0;
 }
 

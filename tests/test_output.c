@@ -145,12 +145,22 @@ static fab_result *make_result(uint32_t s, uint32_t r)
     res->lots = calloc(res->nlots, sizeof *res->lots);
     ck_assert_ptr_nonnull(res->lots);
     if (s == 0) {
-        res->lots[0] = (fab_lot_record){0, 25, 1.0, 10.0};
-        res->lots[1] = (fab_lot_record){1, 12, 2.0, NAN};
-        res->lots[2] = (fab_lot_record){0, 25, 3.0, 12.5};
+        res->lots[0] = (fab_lot_record){.product = 0, .wafers = 25, .wafers_out = 25, .priority = 10,
+                                    .release_day = 1.0, .finish_day = 10.0,
+                                    .scrap_day = NAN, .due_day = NAN};
+        res->lots[1] = (fab_lot_record){.product = 1, .wafers = 12, .priority = 10,
+                                    .release_day = 2.0, .finish_day = NAN,
+                                    .scrap_day = NAN, .due_day = NAN};
+        res->lots[2] = (fab_lot_record){.product = 0, .wafers = 25, .wafers_out = 25, .priority = 10,
+                                    .release_day = 3.0, .finish_day = 12.5,
+                                    .scrap_day = NAN, .due_day = NAN};
     } else {
-        res->lots[0] = (fab_lot_record){1, 12, 4.0, 20.0};
-        res->lots[1] = (fab_lot_record){0, 25, 5.0, NAN};
+        res->lots[0] = (fab_lot_record){.product = 1, .wafers = 12, .wafers_out = 12, .priority = 10,
+                                    .release_day = 4.0, .finish_day = 20.0,
+                                    .scrap_day = NAN, .due_day = NAN};
+        res->lots[1] = (fab_lot_record){.product = 0, .wafers = 25, .priority = 10,
+                                    .release_day = 5.0, .finish_day = NAN,
+                                    .scrap_day = NAN, .due_day = NAN};
     }
     return res;
 }

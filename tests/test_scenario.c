@@ -88,7 +88,7 @@ START_TEST(test_defaults)
     ck_assert_int_eq(m->ngroups, 1);
     ck_assert_str_eq(m->groups[0].name, "G");
     ck_assert_int_eq(m->groups[0].tools, 3);
-    ck_assert_int_eq(m->groups[0].dispatch, DISPATCH_FIFO);
+    ck_assert_int_eq(m->groups[0].nrank, 0);
     ck_assert_int_eq(m->nproducts, 1);
     p = &m->products[0];
     ck_assert_str_eq(p->name, "P");

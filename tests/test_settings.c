@@ -145,7 +145,7 @@ static void assert_same_model(const model *a, const model *b)
     for (int32_t g = 0; g < a->ngroups; g++) {
         ck_assert_str_eq(a->groups[g].name, b->groups[g].name);
         ck_assert_int_eq(a->groups[g].tools, b->groups[g].tools);
-        ck_assert_int_eq(a->groups[g].dispatch, b->groups[g].dispatch);
+        ck_assert_int_eq(a->groups[g].nrank, b->groups[g].nrank);
     }
     ck_assert_int_eq(a->nproducts, b->nproducts);
     for (int32_t p = 0; p < a->nproducts; p++) {
