@@ -257,7 +257,7 @@ static const char *const rank_names[RANK_KEY_COUNT] = {
     [RANK_EDD] = "edd",         [RANK_CR] = "critical_ratio",
     [RANK_ODD] = "odd",         [RANK_SLACK] = "least_slack",
     [RANK_PRIORITY] = "priority", [RANK_SETUP] = "setup",
-    [RANK_CQT] = "time_constraint",
+    [RANK_CQT] = "time_constraint", [RANK_STEP] = "step_priority",
 };
 
 const char *rank_key_name(enum rank_key k)

@@ -48,6 +48,8 @@ enum rank_key {
     RANK_PRIORITY,  /* highest priority first (hot lots) */
     RANK_SETUP,     /* lots that need no setup on the tool first */
     RANK_CQT,       /* lots inside a time constraint, least time left first */
+    RANK_STEP,      /* highest route_step.step_priority first (e.g. the
+                       Lu-Kumar network's class priorities) */
     RANK_KEY_COUNT
 };
 
@@ -132,6 +134,8 @@ typedef struct route_step {
     /* Same-tool dedication: the step must run on the tool that ran step
      * same_tool_as (< this step) for the same lot; -1 for none. */
     int32_t same_tool_as;
+    /* Dispatching weight of the step for RANK_STEP; default 0. */
+    int32_t step_priority;
 } route_step;
 
 /* A release order: count lots (or unlimited, -1) of a product, one every
