@@ -1,10 +1,19 @@
 /* fab.c - one replication of the fab: lots flowing through re-entrant
- * routes over tool groups of identical tools.
+ * routes over tool groups, with batching, cascading tools, setups,
+ * breakdowns and preventive maintenance, rank-list dispatching, sampling,
+ * rework, yield loss, same-tool dedication and time constraints.
  *
  * The whole state of a replication lives in one fab_state, built and freed
  * by fab_run; the model is only read.  Memory is allocated up front or
- * grows by doubling (lots, lot records, the calendar), so the event loop
- * does not allocate in the steady state.
+ * grows by doubling (lots, jobs, lot records, the calendar), so the event
+ * loop does not allocate in the steady state.
+ *
+ * A job is what a tool processes at once: one lot, or a batch of lots of
+ * the same product and step.  A tool holds up to `cascade` jobs; a
+ * breakdown suspends them and the repair resumes them with the time they
+ * had left (every event of a tool carries the tool's version, so events of
+ * a suspended job go stale).  A tool's state at any time is the first of
+ * down, PM, setup, processing, idle that applies.
  *
  * Statistics are cut at "cuts": the month boundaries and the end of the
  * warm-up.  Before an event at time t is handled, every cut <= t is closed,
@@ -17,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
 #include "invariants.h"
@@ -27,46 +37,145 @@
 
 /* Stream ids: the kind of source in the upper 32 bits, its index below.
  * They are part of the results' identity: changing them changes every
- * number, so new sources get new kinds rather than renumbering. */
+ * number, so new sources get new kinds rather than renumbering.  Each
+ * source of randomness has its own stream, so that turning a feature on
+ * does not shift the draws of the others (common random numbers). */
 #define STREAM_RELEASE (UINT64_C(1) << 32)     /* + product */
 #define STREAM_PROCESS (UINT64_C(2) << 32)     /* + tool group */
+#define STREAM_ORDER (UINT64_C(3) << 32)       /* + model order */
+#define STREAM_DOWN (UINT64_C(4) << 32)        /* + tool */
+#define STREAM_TRANSPORT (UINT64_C(5) << 32)
+#define STREAM_ROUTE (UINT64_C(6) << 32)       /* + product */
+#define STREAM_SETUP (UINT64_C(7) << 32)       /* + tool group */
+
+/* Same-tool dedications and time-constraint windows a lot can hold open at
+ * once; fab_run refuses a model whose routes need more. */
+#define LOT_MAX_DEDICATIONS 4
+#define LOT_MAX_WINDOWS 4
 
 enum event_kind {
-    EVENT_RELEASE,      /* subject: product; tag: release number */
-    EVENT_STEP_DONE     /* subject: tool */
+    EVENT_RELEASE,      /* subject: release stream; tag: release number */
+    EVENT_JOB_DONE,     /* subject: job; tag: the job's stamp */
+    EVENT_SETUP_DONE,   /* subject: tool; tag: tool version */
+    EVENT_ENTRY_FREE,   /* subject: tool; tag: tool version */
+    EVENT_DOWN_DUE,     /* subject: tool; tag: downtime of its group */
+    EVENT_UP,           /* subject: tool */
+    EVENT_ARRIVE,       /* subject: lot, after transport */
+    EVENT_BATCH_WAIT,   /* subject: group */
+    EVENT_CONWIP_START  /* subject: product */
 };
+
+enum lot_where { LOT_FREE, LOT_QUEUE, LOT_JOB, LOT_TRANSIT };
 
 typedef struct lot {
     int32_t product;
     int32_t step;
     int32_t wafers;
-    int32_t next;           /* next lot in the queue, -1 at the tail */
+    int32_t priority;
+    int32_t next;           /* queue, job or free list */
+    int32_t prev;           /* queue */
+    int32_t tool;           /* tool the current step must use, -1: any */
+    uint8_t where;          /* enum lot_where */
+    uint8_t ndedications;
+    uint8_t nwindows;
+    uint8_t cqt_fail;       /* enum cqt_action + 1 when a window of this
+                               step was violated, 0 otherwise */
+    int32_t cqt_fail_from;  /* the violated window's first step */
     int64_t record;         /* index into result->lots, -1 if not kept */
     double release_day;
+    double due_day;         /* INFINITY when none */
+    double arrival_day;     /* at the current queue */
+    int32_t dedication_step[LOT_MAX_DEDICATIONS];
+    int32_t dedication_tool[LOT_MAX_DEDICATIONS];
+    int32_t window[LOT_MAX_WINDOWS];        /* constraint */
+    double window_deadline[LOT_MAX_WINDOWS];
 } lot;
+
+typedef struct job {
+    int32_t tool;
+    int32_t lots;           /* first lot, linked by lot.next */
+    int32_t nlots;
+    int32_t wafers;
+    int32_t next;           /* the tool's next job, or the free list */
+    double end;             /* while running */
+    double setup_end;
+    double left;            /* while suspended */
+    double setup_left;
+    int64_t stamp;          /* of its pending EVENT_JOB_DONE; stale ones
+                               carry another */
+} job;
+
+typedef struct down_state {
+    int pending;            /* due, waiting for the tool */
+    double wafers;          /* processed since the last PM (PM_WAFERS) */
+} down_state;
 
 typedef struct tool {
     int32_t group;
-    int32_t lot;            /* lot in process, -1 when idle */
-    double busy_since;      /* start of the current busy spell */
-    double busy_days;       /* busy time of finished spells */
+    int32_t avail_pos;      /* position in the group's avail list, or -1 */
+    int32_t jobs;           /* jobs in process, linked by job.next */
+    int32_t njobs;
+    int32_t setup;          /* current setup, -1 for none */
+    int32_t min_run_left;   /* lots to run before the setup may change */
+    int32_t down;           /* downtime in progress, -1 when up */
+    int32_t down_first;     /* its downtimes: s->downs[down_first + d] */
+    int32_t pm_pending;     /* PMs due and waiting for the jobs to end */
+    uint8_t in_setup;
+    uint8_t entry_blocked;  /* cascade: the next job may not start yet */
+    uint8_t suspended;      /* jobs suspended by a breakdown */
+    uint8_t state;          /* enum tool_state */
+    int64_t version;
+    double state_since;
+    double entry_free_at;
+    double entry_left;
+    gsl_rng *rng;           /* downtime draws; NULL without downtimes */
 } tool;
 
 typedef struct group_state {
-    int32_t queue_head;     /* FIFO of waiting lots, linked by lot.next */
+    int32_t queue_head;     /* waiting lots in arrival order, linked by
+                               lot.next / lot.prev */
     int32_t queue_tail;
     int32_t queue_length;
-    int32_t idle_count;     /* idle tools, stacked in idle[0..idle_count) */
-    int32_t *idle;
-    int32_t busy;
-    time_integral busy_time;
-    gsl_rng *rng;
+    int32_t *avail;         /* tools able to start a job, a stack: the
+                               last one is offered work first */
+    int32_t navail;
+    int32_t state_count[TOOL_STATE_COUNT];
+    time_integral state_time[TOOL_STATE_COUNT];
+    int simple;             /* FIFO, one job per tool, no setups or
+                               dedication: the head of the queue goes */
+    int32_t first_tool;
+    double batch_wait_at;   /* pending EVENT_BATCH_WAIT, INFINITY: none */
+    gsl_rng *rng;           /* processing times */
+    gsl_rng *setup_rng;
 } group_state;
 
-/* A dispatching rule takes the lot to start next out of a non-empty queue.
- * FIFO takes the head of the queue. */
+typedef struct release_stream {
+    int32_t product;
+    int32_t wafers;
+    int32_t priority;
+    enum release_kind kind;
+    double interval_days;
+    const dist *interarrival;
+    double first_days;
+    int64_t count;
+    double due_offset_days;
+    gsl_rng *rng;
+} release_stream;
+
+/* Per product, precomputed from the route. */
+typedef struct product_plan {
+    double rpt;                 /* raw process time */
+    double *rpt_upto;           /* [step]: mean time of steps 0..step */
+    int32_t *window_first;      /* [step .. step + 1): constraints that
+                                   open after the step, in window_list */
+    int32_t *window_list;
+    int32_t *dedication_first;  /* [step .. step + 1): later steps that
+                                   must use the step's tool */
+    int32_t *dedication_list;
+    gsl_rng *rng;               /* sampling, rework and yield draws */
+} product_plan;
+
 typedef struct fab_state fab_state;
-typedef int32_t (*dispatch_rule)(fab_state *s, group_state *g);
 
 struct fab_state {
     const model *m;
@@ -76,53 +185,70 @@ struct fab_state {
     uint32_t scenario;
     uint32_t replication;
     const atomic_int *stop;
-    ws_error *err;              /* where the event loop reports invariants */
-    gsl_rng **release_rng;      /* [product], NULL for fixed intervals */
+    ws_error *err;
+    release_stream *streams;    /* [product] then [P + model order] */
+    int32_t nstreams;
+    product_plan *plans;
     group_state *groups;
     tool *tools;
     int32_t ntools;
+    double *tool_state_days;    /* [tool * TOOL_STATE_COUNT + state] */
+    down_state *downs;
+    job *jobs;
+    int32_t njobs_capacity;
+    int32_t free_job;
+    int64_t stamp;              /* last job stamp handed out */
     lot *lots;
     int32_t nlots_capacity;
-    int32_t free_lot;           /* free list through lot.next */
+    int32_t free_lot;
     size_t records_capacity;
+    gsl_rng *transport_rng;
+    /* Scratch for batch forming: [queue length]. */
+    int32_t *scratch;
+    int32_t scratch_capacity;
+    /* CONWIP. */
+    int32_t *lots_in_fab;       /* [product] */
+    int32_t total_lots;
+    unsigned char *conwip_open; /* [product]: its first release passed */
+    int32_t conwip_next;
+    int any_conwip;
+    int conwip_filling;
     /* Cuts: month boundaries and the end of warm-up, ascending. */
     double *cut_time;
-    int32_t *cut_month;         /* month of the interval ending at the cut */
-    unsigned char *cut_steady;  /* interval ending at the cut is after warm-up */
+    int32_t *cut_month;
+    unsigned char *cut_steady;
     unsigned char *cut_month_end;
     int32_t ncuts;
-    int32_t cut;                /* next cut to close */
+    int32_t cut;
     double next_cut;
-    int32_t month;              /* month of the current interval */
+    int32_t month;
     /* Per product. */
-    double *wip;                /* wafers in the fab */
-    double *released;           /* wafers released, for the conservation check */
+    double *wip;
+    double *released;           /* initial WIP included */
     double *finished;
+    double *scrapped;
     time_integral *wip_time;
-    double *ct_sum;             /* [month * P + p] cycle time sums */
-    double *ct_count;
     double *ss_wafers_out;
     double *ss_ct_sum;
     double *ss_ct_count;
     double *ss_wip_area;
-    double *ss_busy_area;       /* [group] */
-    double *busy_area;          /* [month * G + g] */
-    double *wip_area;           /* [month * P + p] */
+    double *ss_scrapped;
+    double *ss_on_time;
+    double *ss_due_count;
+    double *ss_hot_sum;
+    double *ss_hot_count;
+    /* [month * P + product] */
+    double *ct_sum;
+    double *ct_count;
+    double *wip_area;
+    double *on_time;
+    double *due_count;
+    double *hot_sum;
+    double *hot_count;
+    /* [(month * G + group) * TOOL_STATE_COUNT + state], [group * ...] */
+    double *state_area;
+    double *ss_state_area;
     double *month_days;
-};
-
-static int32_t dispatch_fifo(fab_state *s, group_state *g)
-{
-    int32_t id = g->queue_head;
-    g->queue_head = s->lots[id].next;
-    if (g->queue_head < 0)
-        g->queue_tail = -1;
-    g->queue_length--;
-    return id;
-}
-
-static const dispatch_rule dispatch_rules[] = {
-    dispatch_fifo,
 };
 
 int32_t fab_month_count(const model *m)
@@ -148,16 +274,18 @@ void fab_result_destroy(fab_result *r)
 {
     if (!r)
         return;
-    free(r->wafers_out);
-    free(r->wafer_starts);
-    free(r->wip_wafers);
-    free(r->wip_wafers_mean);
-    free(r->cycle_time_days);
-    free(r->utilisation);
-    free(r->throughput_wafers_per_day);
-    free(r->mean_cycle_time_days);
-    free(r->mean_wip_wafers);
-    free(r->mean_utilisation);
+    double **arrays[] = {
+        &r->wafers_out, &r->wafer_starts, &r->wip_wafers, &r->wip_wafers_mean,
+        &r->cycle_time_days, &r->wafers_scrapped, &r->on_time_share,
+        &r->x_factor, &r->hot_cycle_time_days, &r->utilisation,
+        &r->tool_state_share, &r->throughput_wafers_per_day,
+        &r->mean_cycle_time_days, &r->mean_wip_wafers, &r->mean_utilisation,
+        &r->mean_wafers_scrapped_per_day, &r->mean_on_time_share,
+        &r->mean_x_factor, &r->mean_hot_cycle_time_days,
+        &r->mean_tool_state_share, &r->cqt_checks, &r->cqt_violations,
+    };
+    for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++)
+        free(*arrays[i]);
     free(r->lots);
     free(r);
 }
@@ -167,27 +295,34 @@ static fab_result *result_create(const model *m, int32_t nmonths)
     fab_result *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
-    size_t mp = (size_t)nmonths * (size_t)m->nproducts;
-    size_t mg = (size_t)nmonths * (size_t)m->ngroups;
+    size_t P = (size_t)m->nproducts, G = (size_t)m->ngroups;
+    size_t mp = (size_t)nmonths * P, mg = (size_t)nmonths * G;
+    size_t K = TOOL_STATE_COUNT, C = (size_t)m->nconstraints;
     r->nmonths = nmonths;
     r->nproducts = m->nproducts;
     r->ngroups = m->ngroups;
-    r->wafers_out = calloc(mp, sizeof(double));
-    r->wafer_starts = calloc(mp, sizeof(double));
-    r->wip_wafers = calloc(mp, sizeof(double));
-    r->wip_wafers_mean = calloc(mp, sizeof(double));
-    r->cycle_time_days = calloc(mp, sizeof(double));
-    r->utilisation = calloc(mg, sizeof(double));
-    r->throughput_wafers_per_day = calloc((size_t)m->nproducts, sizeof(double));
-    r->mean_cycle_time_days = calloc((size_t)m->nproducts, sizeof(double));
-    r->mean_wip_wafers = calloc((size_t)m->nproducts, sizeof(double));
-    r->mean_utilisation = calloc((size_t)m->ngroups, sizeof(double));
-    if (!r->wafers_out || !r->wafer_starts || !r->wip_wafers ||
-        !r->wip_wafers_mean || !r->cycle_time_days || !r->utilisation ||
-        !r->throughput_wafers_per_day || !r->mean_cycle_time_days ||
-        !r->mean_wip_wafers || !r->mean_utilisation) {
-        fab_result_destroy(r);
-        return NULL;
+    r->nconstraints = m->nconstraints;
+    struct { double **array; size_t n; } arrays[] = {
+        {&r->wafers_out, mp}, {&r->wafer_starts, mp}, {&r->wip_wafers, mp},
+        {&r->wip_wafers_mean, mp}, {&r->cycle_time_days, mp},
+        {&r->wafers_scrapped, mp}, {&r->on_time_share, mp},
+        {&r->x_factor, mp}, {&r->hot_cycle_time_days, mp},
+        {&r->utilisation, mg}, {&r->tool_state_share, mg * K},
+        {&r->throughput_wafers_per_day, P}, {&r->mean_cycle_time_days, P},
+        {&r->mean_wip_wafers, P}, {&r->mean_utilisation, G},
+        {&r->mean_wafers_scrapped_per_day, P}, {&r->mean_on_time_share, P},
+        {&r->mean_x_factor, P}, {&r->mean_hot_cycle_time_days, P},
+        {&r->mean_tool_state_share, G * K}, {&r->cqt_checks, C},
+        {&r->cqt_violations, C},
+    };
+    for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) {
+        /* One element at least, so that an empty array is not NULL. */
+        *arrays[i].array = calloc(arrays[i].n ? arrays[i].n : 1,
+                                  sizeof(double));
+        if (!*arrays[i].array) {
+            fab_result_destroy(r);
+            return NULL;
+        }
     }
     return r;
 }
@@ -195,38 +330,61 @@ static fab_result *result_create(const model *m, int32_t nmonths)
 static void state_free(fab_state *s)
 {
     const model *m = s->m;
-    if (s->release_rng)
-        for (int32_t p = 0; p < m->nproducts; p++)
-            if (s->release_rng[p])
-                gsl_rng_free(s->release_rng[p]);
-    free(s->release_rng);
+    if (s->streams)
+        for (int32_t i = 0; i < s->nstreams; i++)
+            if (s->streams[i].rng)
+                gsl_rng_free(s->streams[i].rng);
+    free(s->streams);
+    if (s->plans)
+        for (int32_t p = 0; p < m->nproducts; p++) {
+            product_plan *pl = &s->plans[p];
+            free(pl->rpt_upto);
+            free(pl->window_first);
+            free(pl->window_list);
+            free(pl->dedication_first);
+            free(pl->dedication_list);
+            if (pl->rng)
+                gsl_rng_free(pl->rng);
+        }
+    free(s->plans);
     if (s->groups)
         for (int32_t g = 0; g < m->ngroups; g++) {
-            free(s->groups[g].idle);
+            free(s->groups[g].avail);
             if (s->groups[g].rng)
                 gsl_rng_free(s->groups[g].rng);
+            if (s->groups[g].setup_rng)
+                gsl_rng_free(s->groups[g].setup_rng);
         }
     free(s->groups);
+    if (s->tools)
+        for (int32_t t = 0; t < s->ntools; t++)
+            if (s->tools[t].rng)
+                gsl_rng_free(s->tools[t].rng);
     free(s->tools);
+    free(s->tool_state_days);
+    free(s->downs);
+    free(s->jobs);
     free(s->lots);
+    if (s->transport_rng)
+        gsl_rng_free(s->transport_rng);
+    free(s->scratch);
+    free(s->lots_in_fab);
+    free(s->conwip_open);
     free(s->cut_time);
     free(s->cut_month);
     free(s->cut_steady);
     free(s->cut_month_end);
-    free(s->wip);
-    free(s->released);
-    free(s->finished);
+    double *arrays[] = {
+        s->wip, s->released, s->finished, s->scrapped, s->ss_wafers_out,
+        s->ss_ct_sum, s->ss_ct_count, s->ss_wip_area, s->ss_scrapped,
+        s->ss_on_time, s->ss_due_count, s->ss_hot_sum, s->ss_hot_count,
+        s->ct_sum, s->ct_count, s->wip_area, s->on_time, s->due_count,
+        s->hot_sum, s->hot_count, s->state_area, s->ss_state_area,
+        s->month_days,
+    };
+    for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++)
+        free(arrays[i]);
     free(s->wip_time);
-    free(s->ct_sum);
-    free(s->ct_count);
-    free(s->ss_wafers_out);
-    free(s->ss_ct_sum);
-    free(s->ss_ct_count);
-    free(s->ss_wip_area);
-    free(s->ss_busy_area);
-    free(s->busy_area);
-    free(s->wip_area);
-    free(s->month_days);
     calendar_destroy(s->cal);
 }
 
@@ -266,6 +424,232 @@ static int build_cuts(fab_state *s, const double *bounds, int32_t nmonths)
     return 0;
 }
 
+/* Precomputes the route tables of product p; WS_EDATA when its windows or
+ * dedications overlap more than a lot can hold. */
+static int plan_init(fab_state *s, int32_t p, const fab_options *opt,
+                     uint32_t replication, ws_error *err)
+{
+    const model *m = s->m;
+    const product *pr = &m->products[p];
+    product_plan *pl = &s->plans[p];
+    size_t n = (size_t)pr->nsteps;
+    pl->rpt_upto = malloc((n + 1) * sizeof *pl->rpt_upto);
+    pl->window_first = calloc(n + 2, sizeof *pl->window_first);
+    pl->dedication_first = calloc(n + 2, sizeof *pl->dedication_first);
+    int32_t *open = calloc(n + 1, sizeof *open);
+    int rc = 0;
+    if (!pl->rpt_upto || !pl->window_first || !pl->dedication_first || !open) {
+        rc = ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
+        goto done;
+    }
+    double sum = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        sum += pr->steps[k].sample_prob
+               * route_step_mean_time(&pr->steps[k], pr->lot_size);
+        pl->rpt_upto[k] = sum;
+    }
+    pl->rpt = sum;
+    /* Counting sort of the windows by first step, then of dedications. */
+    int32_t nwin = 0, nded = 0;
+    for (int32_t c = 0; c < m->nconstraints; c++)
+        if (m->constraints[c].product == p) {
+            pl->window_first[m->constraints[c].from_step + 1]++;
+            nwin++;
+            for (int32_t k = m->constraints[c].from_step;
+                 k < m->constraints[c].to_step; k++)
+                open[k]++;
+        }
+    for (size_t k = 0; k < n; k++)
+        if (open[k] > LOT_MAX_WINDOWS) {
+            rc = ws_error_set(err, WS_EDATA, NULL, 0, 0,
+                              "product '%s': %d time constraints are open "
+                              "at step %zu; at most %d may overlap",
+                              pr->name, (int)open[k], k + 1, LOT_MAX_WINDOWS);
+            goto done;
+        }
+    memset(open, 0, (n + 1) * sizeof *open);
+    for (size_t k = 0; k < n; k++) {
+        int32_t from = pr->steps[k].same_tool_as;
+        if (from >= 0) {
+            pl->dedication_first[from + 1]++;
+            nded++;
+            for (int32_t j = from; j < (int32_t)k; j++)
+                open[j]++;
+        }
+    }
+    for (size_t k = 0; k < n; k++)
+        if (open[k] > LOT_MAX_DEDICATIONS) {
+            rc = ws_error_set(err, WS_EDATA, NULL, 0, 0,
+                              "product '%s': %d same-tool dedications are "
+                              "open at step %zu; at most %d may overlap",
+                              pr->name, (int)open[k], k + 1,
+                              LOT_MAX_DEDICATIONS);
+            goto done;
+        }
+    for (size_t k = 0; k < n; k++) {
+        pl->window_first[k + 1] += pl->window_first[k];
+        pl->dedication_first[k + 1] += pl->dedication_first[k];
+    }
+    pl->window_list = malloc(((size_t)nwin + 1) * sizeof *pl->window_list);
+    pl->dedication_list = malloc(((size_t)nded + 1)
+                                 * sizeof *pl->dedication_list);
+    if (!pl->window_list || !pl->dedication_list) {
+        rc = ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
+        goto done;
+    }
+    memset(open, 0, (n + 1) * sizeof *open);
+    for (int32_t c = 0; c < m->nconstraints; c++)
+        if (m->constraints[c].product == p) {
+            int32_t k = m->constraints[c].from_step;
+            pl->window_list[pl->window_first[k] + open[k]++] = c;
+        }
+    memset(open, 0, (n + 1) * sizeof *open);
+    for (size_t k = 0; k < n; k++) {
+        int32_t from = pr->steps[k].same_tool_as;
+        if (from >= 0)
+            pl->dedication_list[pl->dedication_first[from] + open[from]++] =
+                (int32_t)k;
+    }
+    pl->rng = stream_create(m->seed, opt->stream_scenario, replication,
+                            STREAM_ROUTE + (uint64_t)p);
+    if (!pl->rng)
+        rc = ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
+done:
+    free(open);
+    return rc;
+}
+
+/* The release streams: each product's own release, then the model's
+ * orders. */
+static int streams_init(fab_state *s, const fab_options *opt,
+                        uint32_t replication, ws_error *err)
+{
+    const model *m = s->m;
+    s->nstreams = m->nproducts + m->norders;
+    s->streams = calloc((size_t)s->nstreams + 1, sizeof *s->streams);
+    if (!s->streams)
+        return ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
+    for (int32_t i = 0; i < s->nstreams; i++) {
+        release_stream *st = &s->streams[i];
+        uint64_t id;
+        if (i < m->nproducts) {
+            const product *pr = &m->products[i];
+            st->product = i;
+            st->wafers = pr->lot_size;
+            st->priority = pr->priority;
+            st->kind = pr->release;
+            st->interval_days = pr->release_interval_days;
+            st->interarrival = &pr->interarrival;
+            st->first_days = pr->first_release_days;
+            st->count = -1;
+            st->due_offset_days = pr->due_offset_days;
+            id = STREAM_RELEASE + (uint64_t)i;
+        } else {
+            const release_order *o = &m->orders[i - m->nproducts];
+            st->product = o->product;
+            st->wafers = o->wafers;
+            st->priority = o->priority;
+            st->kind = o->kind;
+            st->interval_days = o->interval_days;
+            st->interarrival = &o->interarrival;
+            st->first_days = o->first_days;
+            st->count = o->count;
+            st->due_offset_days = o->due_offset_days;
+            id = STREAM_ORDER + (uint64_t)(i - m->nproducts);
+        }
+        if (st->kind == RELEASE_RANDOM) {
+            st->rng = stream_create(m->seed, opt->stream_scenario,
+                                    replication, id);
+            if (!st->rng)
+                return ws_error_set(err, WS_ENOMEM, NULL, 0, 0,
+                                    "out of memory");
+        }
+    }
+    return 0;
+}
+
+/* A group is simple when its first waiting lot is always the one to go. */
+static int group_is_simple(const model *m, int32_t g)
+{
+    const tool_group *tg = &m->groups[g];
+    if (tg->batching || tg->cascade > 1)
+        return 0;
+    for (int32_t k = 0; k < tg->nrank; k++)
+        if (tg->rank[k] != RANK_FIFO)
+            return 0;
+    for (int32_t p = 0; p < m->nproducts; p++)
+        for (int32_t k = 0; k < m->products[p].nsteps; k++) {
+            const route_step *st = &m->products[p].steps[k];
+            if (st->tool_group == g && (st->setup >= 0 || st->same_tool_as >= 0))
+                return 0;
+        }
+    return 1;
+}
+
+static int tools_init(fab_state *s, const fab_options *opt,
+                      uint32_t replication, ws_error *err)
+{
+    const model *m = s->m;
+    int32_t ntools = 0, ndowns = 0;
+    for (int32_t g = 0; g < m->ngroups; g++) {
+        ntools += m->groups[g].tools;
+        ndowns += m->groups[g].tools * m->groups[g].ndowntimes;
+    }
+    s->ntools = ntools;
+    s->tools = calloc((size_t)ntools + 1, sizeof *s->tools);
+    s->tool_state_days = calloc(((size_t)ntools + 1) * TOOL_STATE_COUNT,
+                                sizeof *s->tool_state_days);
+    s->downs = calloc((size_t)ndowns + 1, sizeof *s->downs);
+    if (!s->tools || !s->tool_state_days || !s->downs)
+        return ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
+    int32_t t = 0, d = 0;
+    for (int32_t g = 0; g < m->ngroups; g++) {
+        const tool_group *tg = &m->groups[g];
+        group_state *gs = &s->groups[g];
+        int32_t n = tg->tools;
+        gs->queue_head = gs->queue_tail = -1;
+        gs->first_tool = t;
+        gs->batch_wait_at = INFINITY;
+        gs->simple = group_is_simple(m, g);
+        gs->avail = malloc((size_t)n * sizeof *gs->avail);
+        gs->rng = stream_create(m->seed, opt->stream_scenario, replication,
+                                STREAM_PROCESS + (uint64_t)g);
+        gs->setup_rng = stream_create(m->seed, opt->stream_scenario,
+                                      replication, STREAM_SETUP + (uint64_t)g);
+        if (!gs->avail || !gs->rng || !gs->setup_rng)
+            return ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
+        for (int32_t k = 0; k < TOOL_STATE_COUNT; k++)
+            time_integral_init(&gs->state_time[k], 0.0, 0.0);
+        gs->state_count[TOOL_IDLE] = n;
+        time_integral_set(&gs->state_time[TOOL_IDLE], 0.0, n);
+        for (int32_t i = 0; i < n; i++) {
+            tool *tl = &s->tools[t + i];
+            tl->group = g;
+            tl->jobs = -1;
+            tl->setup = -1;
+            tl->down = -1;
+            tl->down_first = d;
+            tl->state = TOOL_IDLE;
+            d += tg->ndowntimes;
+            if (tg->ndowntimes > 0) {
+                tl->rng = stream_create(m->seed, opt->stream_scenario,
+                                        replication,
+                                        STREAM_DOWN + (uint64_t)(t + i));
+                if (!tl->rng)
+                    return ws_error_set(err, WS_ENOMEM, NULL, 0, 0,
+                                        "out of memory");
+            }
+        }
+        /* Stacked so that the lowest-numbered tool is offered work first. */
+        for (int32_t i = n - 1; i >= 0; i--) {
+            s->tools[t + i].avail_pos = gs->navail;
+            gs->avail[gs->navail++] = t + i;
+        }
+        t += n;
+    }
+    return 0;
+}
+
 static int state_init(fab_state *s, const model *m, const fab_options *opt,
                       uint32_t replication, ws_error *err)
 {
@@ -275,6 +659,8 @@ static int state_init(fab_state *s, const model *m, const fab_options *opt,
     s->scenario = opt->scenario;
     s->replication = replication;
     s->stop = opt->stop;
+    s->free_lot = -1;
+    s->free_job = -1;
     int32_t nmonths = fab_month_count(m);
     if (nmonths <= 0)
         return ws_error_set(err, WS_EDATA, NULL, 0, 0,
@@ -297,67 +683,52 @@ static int state_init(fab_state *s, const model *m, const fab_options *opt,
             s->month_days[k] = bounds[k + 1] - bounds[k];
     free(bounds);
 
-    int32_t ntools = 0;
-    for (size_t g = 0; g < G; g++)
-        ntools += m->groups[g].tools;
-    s->ntools = ntools;
-    s->cal = calendar_create((size_t)ntools + P + 64);
-    s->release_rng = calloc(P, sizeof *s->release_rng);
-    s->groups = calloc(G, sizeof *s->groups);
-    s->tools = malloc((size_t)ntools * sizeof *s->tools);
-    s->wip = calloc(P, sizeof(double));
-    s->released = calloc(P, sizeof(double));
-    s->finished = calloc(P, sizeof(double));
-    s->wip_time = calloc(P, sizeof *s->wip_time);
-    s->ct_sum = calloc((size_t)nmonths * P, sizeof(double));
-    s->ct_count = calloc((size_t)nmonths * P, sizeof(double));
-    s->wip_area = calloc((size_t)nmonths * P, sizeof(double));
-    s->busy_area = calloc((size_t)nmonths * G, sizeof(double));
-    s->ss_wafers_out = calloc(P, sizeof(double));
-    s->ss_ct_sum = calloc(P, sizeof(double));
-    s->ss_ct_count = calloc(P, sizeof(double));
-    s->ss_wip_area = calloc(P, sizeof(double));
-    s->ss_busy_area = calloc(G, sizeof(double));
-    if (rc != 0 || !s->month_days || !s->cal || !s->release_rng ||
-        !s->groups || !s->tools || !s->wip || !s->released || !s->finished ||
-        !s->wip_time || !s->ct_sum || !s->ct_count || !s->wip_area ||
-        !s->busy_area || !s->ss_wafers_out || !s->ss_ct_sum ||
-        !s->ss_ct_count || !s->ss_wip_area || !s->ss_busy_area)
-        return ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
-
-    int32_t t = 0;
-    for (size_t g = 0; g < G; g++) {
-        group_state *gs = &s->groups[g];
-        int32_t n = m->groups[g].tools;
-        gs->queue_head = gs->queue_tail = -1;
-        gs->idle = malloc((size_t)n * sizeof *gs->idle);
-        gs->rng = stream_create(m->seed, opt->stream_scenario, replication,
-                                STREAM_PROCESS + g);
-        if (!gs->idle || !gs->rng)
-            return ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
-        /* Stacked so that the lowest-numbered idle tool is taken first. */
-        for (int32_t i = n - 1; i >= 0; i--)
-            gs->idle[gs->idle_count++] = t + i;
-        for (int32_t i = 0; i < n; i++) {
-            s->tools[t + i].group = (int32_t)g;
-            s->tools[t + i].lot = -1;
-            s->tools[t + i].busy_since = 0.0;
-            s->tools[t + i].busy_days = 0.0;
-        }
-        t += n;
-        time_integral_init(&gs->busy_time, 0.0, 0.0);
+    size_t mp = (size_t)nmonths * P, K = TOOL_STATE_COUNT;
+    struct { double **array; size_t n; } arrays[] = {
+        {&s->wip, P}, {&s->released, P}, {&s->finished, P},
+        {&s->scrapped, P}, {&s->ss_wafers_out, P}, {&s->ss_ct_sum, P},
+        {&s->ss_ct_count, P}, {&s->ss_wip_area, P}, {&s->ss_scrapped, P},
+        {&s->ss_on_time, P}, {&s->ss_due_count, P}, {&s->ss_hot_sum, P},
+        {&s->ss_hot_count, P}, {&s->ct_sum, mp}, {&s->ct_count, mp},
+        {&s->wip_area, mp}, {&s->on_time, mp}, {&s->due_count, mp},
+        {&s->hot_sum, mp}, {&s->hot_count, mp},
+        {&s->state_area, (size_t)nmonths * G * K}, {&s->ss_state_area, G * K},
+    };
+    for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) {
+        *arrays[i].array = calloc(arrays[i].n + 1, sizeof(double));
+        if (!*arrays[i].array)
+            rc = -1;
     }
+    s->wip_time = calloc(P + 1, sizeof *s->wip_time);
+    s->lots_in_fab = calloc(P + 1, sizeof *s->lots_in_fab);
+    s->conwip_open = calloc(P + 1, 1);
+    s->plans = calloc(P + 1, sizeof *s->plans);
+    s->groups = calloc(G + 1, sizeof *s->groups);
+    if (rc != 0 || !s->month_days || !s->wip_time || !s->lots_in_fab
+        || !s->conwip_open || !s->plans || !s->groups)
+        return ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
     for (size_t p = 0; p < P; p++) {
         time_integral_init(&s->wip_time[p], 0.0, 0.0);
-        if (m->products[p].release == RELEASE_RANDOM) {
-            s->release_rng[p] = stream_create(m->seed, opt->stream_scenario,
-                                              replication, STREAM_RELEASE + p);
-            if (!s->release_rng[p])
-                return ws_error_set(err, WS_ENOMEM, NULL, 0, 0,
-                                    "out of memory");
-        }
+        if (m->products[p].release == RELEASE_CONWIP)
+            s->any_conwip = 1;
     }
-    s->free_lot = -1;
+    for (int32_t p = 0; p < m->nproducts; p++)
+        if ((rc = plan_init(s, p, opt, replication, err)) != 0)
+            return rc;
+    if ((rc = streams_init(s, opt, replication, err)) != 0)
+        return rc;
+    if ((rc = tools_init(s, opt, replication, err)) != 0)
+        return rc;
+    if (m->has_transport) {
+        s->transport_rng = stream_create(m->seed, opt->stream_scenario,
+                                         replication, STREAM_TRANSPORT);
+        if (!s->transport_rng)
+            return ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    s->cal = calendar_create((size_t)s->ntools * 2 + (size_t)s->nstreams
+                             + (size_t)m->ninitial + 64);
+    if (!s->cal)
+        return ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
     return 0;
 }
 
@@ -378,18 +749,74 @@ static void close_cut(fab_state *s)
         if (s->cut_month_end[s->cut])
             r->wip_wafers[k * P + p] = s->wip[p];
     }
-    for (int32_t g = 0; g < G; g++) {
-        double a = time_integral_take(&s->groups[g].busy_time, t);
-        s->busy_area[k * G + g] += a;
-        if (steady)
-            s->ss_busy_area[g] += a;
-    }
+    for (int32_t g = 0; g < G; g++)
+        for (int32_t st = 0; st < TOOL_STATE_COUNT; st++) {
+            double a = time_integral_take(&s->groups[g].state_time[st], t);
+            s->state_area[((size_t)k * (size_t)G + (size_t)g)
+                          * TOOL_STATE_COUNT + (size_t)st] += a;
+            if (steady)
+                s->ss_state_area[(size_t)g * TOOL_STATE_COUNT + (size_t)st]
+                    += a;
+        }
     s->cut++;
     if (s->cut < s->ncuts) {
         s->next_cut = s->cut_time[s->cut];
         s->month = s->cut_month[s->cut];
     } else {
         s->next_cut = INFINITY;
+    }
+}
+
+/* Moves the tool's time accounting to the state its flags now say. */
+static void tool_update_state(fab_state *s, tool *t, double now)
+{
+    enum tool_state next;
+    if (t->down >= 0)
+        next = s->m->groups[t->group].downtimes[t->down].kind == DOWN_BREAKDOWN
+                   ? TOOL_DOWN : TOOL_PM;
+    else if (t->in_setup)
+        next = TOOL_SETUP;
+    else if (t->njobs > 0)
+        next = TOOL_PROCESSING;
+    else
+        next = TOOL_IDLE;
+    if (next == t->state)
+        return;
+    group_state *g = &s->groups[t->group];
+    size_t id = (size_t)(t - s->tools);
+    s->tool_state_days[id * TOOL_STATE_COUNT + t->state] += now - t->state_since;
+    t->state_since = now;
+    g->state_count[t->state]--;
+    time_integral_set(&g->state_time[t->state], now, g->state_count[t->state]);
+    g->state_count[next]++;
+    time_integral_set(&g->state_time[next], now, g->state_count[next]);
+    t->state = (uint8_t)next;
+}
+
+static int tool_can_start(const fab_state *s, const tool *t)
+{
+    int32_t cascade = s->m->groups[t->group].cascade;
+    return t->down < 0 && t->pm_pending == 0 && !t->entry_blocked
+           && t->njobs < (cascade > 1 ? cascade : 1);
+}
+
+/* Puts the tool on its group's avail stack, or takes it off, as
+ * tool_can_start says; the stack keeps its order. */
+static void tool_refresh(fab_state *s, tool *t)
+{
+    group_state *g = &s->groups[t->group];
+    int can = tool_can_start(s, t);
+    int32_t id = (int32_t)(t - s->tools);
+    if (can && t->avail_pos < 0) {
+        t->avail_pos = g->navail;
+        g->avail[g->navail++] = id;
+    } else if (!can && t->avail_pos >= 0) {
+        for (int32_t i = t->avail_pos; i + 1 < g->navail; i++) {
+            g->avail[i] = g->avail[i + 1];
+            s->tools[g->avail[i]].avail_pos = i;
+        }
+        g->navail--;
+        t->avail_pos = -1;
     }
 }
 
@@ -403,6 +830,7 @@ static int32_t lot_new(fab_state *s)
         s->lots = grown;
         for (int32_t i = cap - 1; i >= s->nlots_capacity; i--) {
             s->lots[i].next = s->free_lot;
+            s->lots[i].where = LOT_FREE;
             s->free_lot = i;
         }
         s->nlots_capacity = cap;
@@ -412,8 +840,33 @@ static int32_t lot_new(fab_state *s)
     return id;
 }
 
-static int record_new(fab_state *s, int32_t product_index, int32_t wafers,
-                      double now, int64_t *index)
+static void lot_free(fab_state *s, int32_t id)
+{
+    s->lots[id].where = LOT_FREE;
+    s->lots[id].next = s->free_lot;
+    s->free_lot = id;
+}
+
+static int32_t job_new(fab_state *s)
+{
+    if (s->free_job < 0) {
+        int32_t cap = s->njobs_capacity ? s->njobs_capacity * 2 : 256;
+        job *grown = realloc(s->jobs, (size_t)cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        s->jobs = grown;
+        for (int32_t i = cap - 1; i >= s->njobs_capacity; i--) {
+            s->jobs[i].next = s->free_job;
+            s->free_job = i;
+        }
+        s->njobs_capacity = cap;
+    }
+    int32_t id = s->free_job;
+    s->free_job = s->jobs[id].next;
+    return id;
+}
+
+static int record_new(fab_state *s, const lot *l, int64_t *index)
 {
     fab_result *r = s->r;
     if (r->nlots == s->records_capacity) {
@@ -425,132 +878,942 @@ static int record_new(fab_state *s, int32_t product_index, int32_t wafers,
         s->records_capacity = cap;
     }
     fab_lot_record *rec = &r->lots[r->nlots];
-    rec->product = product_index;
-    rec->wafers = wafers;
-    rec->release_day = now;
+    rec->product = l->product;
+    rec->wafers = l->wafers;
+    rec->wafers_out = 0;
+    rec->priority = l->priority;
+    rec->release_day = l->release_day;
     rec->finish_day = NAN;
+    rec->scrap_day = NAN;
+    rec->due_day = isfinite(l->due_day) ? l->due_day : NAN;
     *index = (int64_t)r->nlots++;
     return 0;
 }
 
-static int start_processing(fab_state *s, int32_t tool_id, int32_t lot_id,
-                            double now)
+static void queue_append(group_state *g, lot *lots, int32_t id)
 {
-    lot *l = &s->lots[lot_id];
-    const route_step *st = &s->m->products[l->product].steps[l->step];
-    group_state *g = &s->groups[st->tool_group];
-    double d = dist_sample(&st->time, g->rng);
-    if (st->per == TIME_PER_WAFER)
-        d *= l->wafers;
-    s->tools[tool_id].lot = lot_id;
-    return calendar_push(s->cal, now + d, EVENT_STEP_DONE, tool_id, 0);
+    lot *l = &lots[id];
+    l->next = -1;
+    l->prev = g->queue_tail;
+    l->where = LOT_QUEUE;
+    if (g->queue_tail >= 0)
+        lots[g->queue_tail].next = id;
+    else
+        g->queue_head = id;
+    g->queue_tail = id;
+    g->queue_length++;
 }
 
-/* The lot joins the queue of its current step's tool group, or starts at
- * once on an idle tool (the queue is then empty, so every rule agrees). */
-static int lot_arrive(fab_state *s, int32_t lot_id, double now)
+static void queue_remove(group_state *g, lot *lots, int32_t id)
 {
-    lot *l = &s->lots[lot_id];
-    int32_t gi = s->m->products[l->product].steps[l->step].tool_group;
-    group_state *g = &s->groups[gi];
-    if (g->idle_count > 0) {
-        int32_t tool_id = g->idle[--g->idle_count];
-        s->tools[tool_id].busy_since = now;
-        g->busy++;
-        time_integral_set(&g->busy_time, now, g->busy);
-        return start_processing(s, tool_id, lot_id, now);
-    }
-    l->next = -1;
-    if (g->queue_tail >= 0)
-        s->lots[g->queue_tail].next = lot_id;
+    lot *l = &lots[id];
+    if (l->prev >= 0)
+        lots[l->prev].next = l->next;
     else
-        g->queue_head = lot_id;
-    g->queue_tail = lot_id;
-    g->queue_length++;
+        g->queue_head = l->next;
+    if (l->next >= 0)
+        lots[l->next].prev = l->prev;
+    else
+        g->queue_tail = l->prev;
+    g->queue_length--;
+    l->next = l->prev = -1;
+}
+
+static const route_step *lot_step(const fab_state *s, const lot *l)
+{
+    return &s->m->products[l->product].steps[l->step];
+}
+
+/* The step needs a setup change on tool t. */
+static int needs_setup(const fab_state *s, const tool *t, const lot *l)
+{
+    int32_t want = lot_step(s, l)->setup;
+    return want >= 0 && want != t->setup;
+}
+
+/* Lot l may start on tool t now: its dedication allows t, and a tool
+ * already processing (cascade) does not change its setup. */
+static int lot_fits(const fab_state *s, const tool *t, int32_t tool_id,
+                    const lot *l)
+{
+    if (l->tool >= 0 && l->tool != tool_id)
+        return 0;
+    return t->njobs == 0 || !needs_setup(s, t, l);
+}
+
+/* One key of a rank list for lot l on tool t; smaller goes first. */
+static double rank_value(const fab_state *s, enum rank_key key, const tool *t,
+                         const lot *l, double now)
+{
+    const product_plan *pl = &s->plans[l->product];
+    double left = pl->rpt - (l->step > 0 ? pl->rpt_upto[l->step - 1] : 0.0);
+    switch (key) {
+    case RANK_FIFO:
+        return l->arrival_day;
+    case RANK_SPT:
+        return route_step_mean_time(lot_step(s, l), l->wafers);
+    case RANK_EDD:
+        return l->due_day;
+    case RANK_CR:
+        if (!isfinite(l->due_day))
+            return INFINITY;
+        return left > 0.0 ? (l->due_day - now) / left : l->due_day - now;
+    case RANK_ODD:
+        if (!isfinite(l->due_day) || !(pl->rpt > 0.0))
+            return l->due_day;
+        return l->release_day + (l->due_day - l->release_day)
+                                    * pl->rpt_upto[l->step] / pl->rpt;
+    case RANK_SLACK:
+        return l->due_day - now - left;
+    case RANK_PRIORITY:
+        return -(double)l->priority;
+    case RANK_SETUP:
+        return needs_setup(s, t, l) ? 1.0 : 0.0;
+    case RANK_CQT: {
+        double least = INFINITY;
+        for (int i = 0; i < l->nwindows; i++)
+            if (l->window_deadline[i] - now < least)
+                least = l->window_deadline[i] - now;
+        return least;
+    }
+    case RANK_STEP:
+        return -(double)lot_step(s, l)->step_priority;
+    case RANK_KEY_COUNT:
+        break;
+    }
+    return 0.0;
+}
+
+/* Lot a ranks strictly before lot b on tool t.  While the tool owes its
+ * setup a minimum run, lots that keep the setup come first of all. */
+static int ranks_before(const fab_state *s, const tool *t, const lot *a,
+                        const lot *b, double now)
+{
+    if (t->min_run_left > 0) {
+        int ca = needs_setup(s, t, a), cb = needs_setup(s, t, b);
+        if (ca != cb)
+            return ca < cb;
+    }
+    const tool_group *tg = &s->m->groups[t->group];
+    for (int32_t k = 0; k < tg->nrank; k++) {
+        double va = rank_value(s, tg->rank[k], t, a, now);
+        double vb = rank_value(s, tg->rank[k], t, b, now);
+        if (va != vb)
+            return va < vb;
+    }
     return 0;
 }
 
-static int release_lot(fab_state *s, int32_t p, int64_t number, double now)
+/* The best waiting lot for tool t, or -1. */
+static int32_t select_lot(fab_state *s, group_state *g, int32_t tool_id,
+                          double now)
 {
-    const product *pr = &s->m->products[p];
+    if (g->simple)
+        return g->queue_head;
+    const tool *t = &s->tools[tool_id];
+    int32_t best = -1;
+    for (int32_t i = g->queue_head; i >= 0; i = s->lots[i].next) {
+        const lot *l = &s->lots[i];
+        if (!lot_fits(s, t, tool_id, l))
+            continue;
+        if (best < 0 || ranks_before(s, t, l, &s->lots[best], now))
+            best = i;
+    }
+    return best;
+}
+
+static int32_t batch_units(const tool_group *tg, const lot *l)
+{
+    return tg->batch_unit == BATCH_LOTS ? 1 : l->wafers;
+}
+
+static int grow_scratch(fab_state *s, int32_t need)
+{
+    if (need <= s->scratch_capacity)
+        return 0;
+    int32_t cap = s->scratch_capacity ? s->scratch_capacity : 64;
+    while (cap < need)
+        cap *= 2;
+    int32_t *grown = realloc(s->scratch, (size_t)cap * sizeof *grown);
+    if (!grown)
+        return WS_ENOMEM;
+    s->scratch = grown;
+    s->scratch_capacity = cap;
+    return 0;
+}
+
+/* Forms the best ready batch for tool t: lots of one product and step,
+ * between the step's batch_min and batch_max units.  A batch that has its
+ * minimum but not its maximum starts at once when the group's batch wait
+ * is 0, else when its oldest lot has waited that long (EVENT_BATCH_WAIT
+ * wakes the group then).  Returns the number of lots put in s->scratch,
+ * best first, 0 when no batch is ready, or an error. */
+static int32_t select_batch(fab_state *s, group_state *g, int32_t tool_id,
+                            double now)
+{
+    const tool *t = &s->tools[tool_id];
+    const tool_group *tg = &s->m->groups[t->group];
+    if (grow_scratch(s, g->queue_length + 1) != 0)
+        return WS_ENOMEM;
+    /* Candidates: the best-ranked fitting lot of each (product, step) with
+     * enough units; the best of those leads the batch. */
+    int32_t lead = -1;
+    double wake = INFINITY;
+    for (int32_t i = g->queue_head; i >= 0; i = s->lots[i].next) {
+        const lot *l = &s->lots[i];
+        if (!lot_fits(s, t, tool_id, l))
+            continue;
+        if (lead >= 0 && !ranks_before(s, t, l, &s->lots[lead], now))
+            continue;
+        /* Is l's (product, step) ready?  Units and oldest arrival. */
+        const route_step *st = lot_step(s, l);
+        int64_t units = 0;
+        double oldest = INFINITY;
+        for (int32_t j = g->queue_head; j >= 0; j = s->lots[j].next) {
+            const lot *o = &s->lots[j];
+            if (o->product != l->product || o->step != l->step
+                || !lot_fits(s, t, tool_id, o))
+                continue;
+            units += batch_units(tg, o);
+            if (o->arrival_day < oldest)
+                oldest = o->arrival_day;
+        }
+        if (units < st->batch_min)
+            continue;
+        if ((st->batch_max > 0 && units >= st->batch_max)
+            || tg->batch_wait_days <= 0.0
+            || now - oldest >= tg->batch_wait_days) {
+            lead = i;
+        } else if (oldest + tg->batch_wait_days < wake) {
+            wake = oldest + tg->batch_wait_days;
+        }
+    }
+    if (lead < 0) {
+        if (wake < g->batch_wait_at) {
+            g->batch_wait_at = wake;
+            int rc = calendar_push(s->cal, wake, EVENT_BATCH_WAIT,
+                                   t->group, 0);
+            if (rc != 0)
+                return rc;
+        }
+        return 0;
+    }
+    /* Fill the batch with the lead's fellows in rank order (insertion
+     * sort: batches are a few lots). */
+    const lot *l = &s->lots[lead];
+    const route_step *st = lot_step(s, l);
+    int32_t n = 0;
+    for (int32_t j = g->queue_head; j >= 0; j = s->lots[j].next) {
+        const lot *o = &s->lots[j];
+        if (o->product != l->product || o->step != l->step
+            || !lot_fits(s, t, tool_id, o))
+            continue;
+        int32_t at = n++;
+        while (at > 0 && ranks_before(s, t, o, &s->lots[s->scratch[at - 1]],
+                                      now)) {
+            s->scratch[at] = s->scratch[at - 1];
+            at--;
+        }
+        s->scratch[at] = j;
+    }
+    int64_t units = 0;
+    int32_t taken = 0;
+    for (int32_t k = 0; k < n; k++) {
+        int32_t u = batch_units(tg, &s->lots[s->scratch[k]]);
+        if (taken > 0 && st->batch_max > 0 && units + u > st->batch_max)
+            continue;
+        s->scratch[taken++] = s->scratch[k];
+        units += u;
+    }
+    /* Lots too big to fill the batch exactly may leave it short. */
+    return units >= st->batch_min ? taken : 0;
+}
+
+/* Starts a job of the n lots ids[] (taken off the queue by the caller) on
+ * tool t: a setup when the step needs one, then load, processing and
+ * unload.  Lots reaching the last step of a time-constraint window are
+ * checked here: the window closes when its last step starts. */
+static int job_start(fab_state *s, int32_t tool_id, const int32_t *ids,
+                     int32_t n, double now)
+{
+    const model *m = s->m;
+    tool *t = &s->tools[tool_id];
+    const tool_group *tg = &m->groups[t->group];
+    group_state *g = &s->groups[t->group];
+    int32_t jid = job_new(s);
+    if (jid < 0)
+        return WS_ENOMEM;
+    job *j = &s->jobs[jid];
+    const lot *first = &s->lots[ids[0]];
+    const route_step *st = lot_step(s, first);
+    j->tool = tool_id;
+    j->nlots = n;
+    j->wafers = 0;
+    j->lots = -1;
+    for (int32_t i = n - 1; i >= 0; i--) {
+        lot *l = &s->lots[ids[i]];
+        l->where = LOT_JOB;
+        l->next = j->lots;
+        l->prev = -1;
+        j->lots = ids[i];
+        j->wafers += l->wafers;
+        for (int w = 0; w < l->nwindows;) {
+            const time_constraint *c = &m->constraints[l->window[w]];
+            if (c->to_step != l->step) {
+                w++;
+                continue;
+            }
+            s->r->cqt_checks[l->window[w]] += 1.0;
+            if (now > l->window_deadline[w]) {
+                s->r->cqt_violations[l->window[w]] += 1.0;
+                if ((int)c->action + 1 > l->cqt_fail) {
+                    l->cqt_fail = (uint8_t)(c->action + 1);
+                    l->cqt_fail_from = c->from_step;
+                }
+            }
+            l->nwindows--;
+            l->window[w] = l->window[l->nwindows];
+            l->window_deadline[w] = l->window_deadline[l->nwindows];
+        }
+    }
+    double setup = 0.0;
+    if (st->setup >= 0 && st->setup != t->setup) {
+        const dist *d = st->has_setup_time
+                            ? &st->setup_time
+                            : model_setup_change_time(m, t->setup, st->setup);
+        if (d)
+            setup = dist_sample(d, g->setup_rng);
+        t->setup = st->setup;
+        t->min_run_left = m->setup_min_run[st->setup];
+    }
+    if (st->setup >= 0)
+        t->min_run_left = t->min_run_left > n ? t->min_run_left - n : 0;
+    double d = dist_sample(&st->time, g->rng);
+    if (st->per == TIME_PER_WAFER)
+        d *= j->wafers;
+    else if (st->per == TIME_PER_LOT)
+        d *= n;
+    j->setup_end = now + setup;
+    j->end = now + setup + tg->load_days + d + tg->unload_days;
+    j->next = t->jobs;
+    t->jobs = jid;
+    t->njobs++;
+    j->stamp = ++s->stamp;
+    int rc = calendar_push(s->cal, j->end, EVENT_JOB_DONE, jid, j->stamp);
+    if (rc == 0 && setup > 0.0) {
+        t->in_setup = 1;
+        rc = calendar_push(s->cal, j->setup_end, EVENT_SETUP_DONE, tool_id,
+                           t->version);
+    }
+    if (rc == 0 && tg->cascade > 1) {
+        double interval = st->cascade_interval_days;
+        double entry = isnan(interval)
+                           ? j->end
+                           : now + setup + tg->load_days
+                                 + interval * (st->per == TIME_PER_WAFER
+                                                   ? j->wafers : 1);
+        if (entry > now) {
+            t->entry_blocked = 1;
+            t->entry_free_at = entry;
+            rc = calendar_push(s->cal, entry, EVENT_ENTRY_FREE, tool_id,
+                               t->version);
+        }
+    }
+    tool_update_state(s, t, now);
+    tool_refresh(s, t);
+    return rc;
+}
+
+/* Offers tool t work from its group's queue until it can take no more. */
+static int tool_offer(fab_state *s, int32_t tool_id, double now)
+{
+    tool *t = &s->tools[tool_id];
+    group_state *g = &s->groups[t->group];
+    int batching = s->m->groups[t->group].batching;
+    while (g->queue_length > 0 && tool_can_start(s, t)) {
+        if (batching) {
+            int32_t n = select_batch(s, g, tool_id, now);
+            if (n <= 0)
+                return n;
+            for (int32_t i = 0; i < n; i++)
+                queue_remove(g, s->lots, s->scratch[i]);
+            int rc = job_start(s, tool_id, s->scratch, n, now);
+            if (rc != 0)
+                return rc;
+        } else {
+            int32_t id = select_lot(s, g, tool_id, now);
+            if (id < 0)
+                return 0;
+            queue_remove(g, s->lots, id);
+            int rc = job_start(s, tool_id, &id, 1, now);
+            if (rc != 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* Offers every available tool of group g work, the top of the stack
+ * first.  A tool that starts leaves the stack above the ones still to
+ * visit, so walking down is safe. */
+static int group_offer(fab_state *s, int32_t gi, double now)
+{
+    group_state *g = &s->groups[gi];
+    for (int32_t i = g->navail - 1; i >= 0 && g->queue_length > 0; i--) {
+        if (i >= g->navail)
+            continue;
+        int rc = tool_offer(s, g->avail[i], now);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* The lot joins the queue of its current step's group and, when a tool
+ * is free for it, starts.  Free tools had nothing they could take before
+ * (except batches that wait), so a lot that arrives to a free tool that
+ * fits it starts at once; a tool already in the lot's setup is preferred. */
+static int lot_arrive(fab_state *s, int32_t id, double now)
+{
+    lot *l = &s->lots[id];
+    const route_step *st = lot_step(s, l);
+    int32_t gi = st->tool_group;
+    group_state *g = &s->groups[gi];
+    l->tool = -1;
+    if (st->same_tool_as >= 0)
+        for (int i = 0; i < l->ndedications; i++)
+            if (l->dedication_step[i] == l->step) {
+                l->tool = l->dedication_tool[i];
+                break;
+            }
+    l->arrival_day = now;
+    queue_append(g, s->lots, id);
+    if (g->navail == 0)
+        return 0;
+    if (s->m->groups[gi].batching)
+        return group_offer(s, gi, now);
+    int32_t chosen = -1;
+    for (int32_t i = g->navail - 1; i >= 0; i--) {
+        int32_t tid = g->avail[i];
+        const tool *t = &s->tools[tid];
+        if (!lot_fits(s, t, tid, l))
+            continue;
+        if (chosen < 0)
+            chosen = tid;
+        if (st->setup < 0 || t->setup == st->setup) {
+            chosen = tid;
+            break;
+        }
+    }
+    if (chosen < 0)
+        return 0;
+    queue_remove(g, s->lots, id);
+    return job_start(s, chosen, &id, 1, now);
+}
+
+static void conwip_note_exit(fab_state *s, int32_t p)
+{
+    s->lots_in_fab[p]--;
+    s->total_lots--;
+}
+
+static int conwip_fill(fab_state *s, double now);
+
+static void lot_finish(fab_state *s, int32_t id, double now)
+{
+    lot *l = &s->lots[id];
+    int32_t p = l->product;
+    size_t cell = (size_t)s->month * (size_t)s->m->nproducts + (size_t)p;
+    double ct = now - l->release_day;
+    int steady = now >= s->m->warmup_days;
+    int hot = l->priority >= MODEL_HOT_PRIORITY;
+    int due = isfinite(l->due_day);
+    int on_time = due && now <= l->due_day;
+    s->r->wafers_out[cell] += l->wafers;
+    s->ct_sum[cell] += ct;
+    s->ct_count[cell] += 1.0;
+    s->due_count[cell] += due;
+    s->on_time[cell] += on_time;
+    s->hot_sum[cell] += hot ? ct : 0.0;
+    s->hot_count[cell] += hot;
+    if (steady) {
+        s->ss_wafers_out[p] += l->wafers;
+        s->ss_ct_sum[p] += ct;
+        s->ss_ct_count[p] += 1.0;
+        s->ss_due_count[p] += due;
+        s->ss_on_time[p] += on_time;
+        s->ss_hot_sum[p] += hot ? ct : 0.0;
+        s->ss_hot_count[p] += hot;
+    }
+    if (l->record >= 0) {
+        s->r->lots[l->record].finish_day = now;
+        s->r->lots[l->record].wafers_out = l->wafers;
+    }
+    s->finished[p] += l->wafers;
+    s->wip[p] -= l->wafers;
+    time_integral_set(&s->wip_time[p], now, s->wip[p]);
+    conwip_note_exit(s, p);
+    lot_free(s, id);
+}
+
+/* Takes n wafers of lot l out as scrap (the lot goes on with the rest). */
+static void scrap_wafers(fab_state *s, lot *l, int32_t n, double now)
+{
+    int32_t p = l->product;
+    size_t cell = (size_t)s->month * (size_t)s->m->nproducts + (size_t)p;
+    s->r->wafers_scrapped[cell] += n;
+    if (now >= s->m->warmup_days)
+        s->ss_scrapped[p] += n;
+    s->scrapped[p] += n;
+    s->wip[p] -= n;
+    time_integral_set(&s->wip_time[p], now, s->wip[p]);
+    l->wafers -= n;
+}
+
+static void lot_scrap(fab_state *s, int32_t id, double now)
+{
+    lot *l = &s->lots[id];
+    scrap_wafers(s, l, l->wafers, now);
+    if (l->record >= 0)
+        s->r->lots[l->record].scrap_day = now;
+    conwip_note_exit(s, l->product);
+    lot_free(s, id);
+}
+
+/* Sends the lot on to step `next` (or past it, for sampled steps it
+ * skips), across the transport time when the model has one. */
+static int lot_advance(fab_state *s, int32_t id, int32_t next, double now)
+{
+    lot *l = &s->lots[id];
+    const product *pr = &s->m->products[l->product];
+    gsl_rng *rng = s->plans[l->product].rng;
+    while (next < pr->nsteps && pr->steps[next].sample_prob < 1.0
+           && gsl_rng_uniform(rng) >= pr->steps[next].sample_prob)
+        next++;
+    if (next >= pr->nsteps) {
+        lot_finish(s, id, now);
+        return s->any_conwip ? conwip_fill(s, now) : 0;
+    }
+    l->step = next;
+    /* Windows whose last step was skipped, or that rework re-opens,
+     * close without a check; so do dedications behind the lot. */
+    for (int w = 0; w < l->nwindows;) {
+        const time_constraint *c = &s->m->constraints[l->window[w]];
+        if (c->to_step >= next && c->from_step < next) {
+            w++;
+            continue;
+        }
+        l->nwindows--;
+        l->window[w] = l->window[l->nwindows];
+        l->window_deadline[w] = l->window_deadline[l->nwindows];
+    }
+    for (int i = 0; i < l->ndedications;) {
+        if (l->dedication_step[i] >= next) {
+            i++;
+            continue;
+        }
+        l->ndedications--;
+        l->dedication_step[i] = l->dedication_step[l->ndedications];
+        l->dedication_tool[i] = l->dedication_tool[l->ndedications];
+    }
+    if (s->transport_rng) {
+        l->where = LOT_TRANSIT;
+        double d = dist_sample(&s->m->transport, s->transport_rng);
+        return calendar_push(s->cal, now + d, EVENT_ARRIVE, id, 0);
+    }
+    return lot_arrive(s, id, now);
+}
+
+/* The lot has finished its current step on tool tool_id. */
+static int lot_step_done(fab_state *s, int32_t id, int32_t tool_id,
+                         double now)
+{
+    lot *l = &s->lots[id];
+    const route_step *st = lot_step(s, l);
+    const product_plan *pl = &s->plans[l->product];
+    if (st->scrap_prob > 0.0) {
+        unsigned int lost = gsl_ran_binomial(pl->rng, st->scrap_prob,
+                                             (unsigned int)l->wafers);
+        if (lost > 0)
+            scrap_wafers(s, l, (int32_t)lost, now);
+        if (l->wafers == 0) {
+            lot_scrap(s, id, now);
+            return s->any_conwip ? conwip_fill(s, now) : 0;
+        }
+    }
+    if (l->cqt_fail == CQT_SCRAP + 1) {
+        lot_scrap(s, id, now);
+        return s->any_conwip ? conwip_fill(s, now) : 0;
+    }
+    for (int32_t k = pl->dedication_first[l->step];
+         k < pl->dedication_first[l->step + 1]; k++) {
+        int32_t target = pl->dedication_list[k], i = 0;
+        while (i < l->ndedications && l->dedication_step[i] != target)
+            i++;
+        if (i == l->ndedications)
+            l->ndedications++;
+        l->dedication_step[i] = target;
+        l->dedication_tool[i] = tool_id;
+    }
+    for (int32_t k = pl->window_first[l->step];
+         k < pl->window_first[l->step + 1]; k++) {
+        int32_t c = pl->window_list[k], i = 0;
+        while (i < l->nwindows && l->window[i] != c)
+            i++;
+        if (i == l->nwindows)
+            l->nwindows++;
+        l->window[i] = c;
+        l->window_deadline[i] = now + s->m->constraints[c].limit_days;
+    }
+    int32_t next = l->step + 1;
+    if (l->cqt_fail == CQT_REWORK + 1)
+        next = l->cqt_fail_from;
+    else if (st->rework_prob > 0.0 && gsl_rng_uniform(pl->rng) < st->rework_prob)
+        next = st->rework_to;
+    l->cqt_fail = 0;
+    return lot_advance(s, id, next, now);
+}
+
+/* Creates a lot of product p at step `step`, counts it as released. */
+static int lot_create(fab_state *s, int32_t p, int32_t step, int32_t wafers,
+                      int32_t priority, double release_day, double due_day,
+                      int32_t *out)
+{
     int32_t id = lot_new(s);
     if (id < 0)
         return WS_ENOMEM;
     lot *l = &s->lots[id];
     l->product = p;
-    l->step = 0;
-    l->wafers = pr->lot_size;
-    l->release_day = now;
+    l->step = step;
+    l->wafers = wafers;
+    l->priority = priority;
+    l->tool = -1;
+    l->ndedications = 0;
+    l->nwindows = 0;
+    l->cqt_fail = 0;
+    l->cqt_fail_from = 0;
+    l->release_day = release_day;
+    l->due_day = isfinite(due_day) ? due_day : INFINITY;
     l->record = -1;
-    if (s->record_lots && record_new(s, p, l->wafers, now, &l->record) != 0)
+    l->where = LOT_QUEUE;
+    if (s->record_lots && record_new(s, l, &l->record) != 0)
         return WS_ENOMEM;
-    size_t cell = (size_t)s->month * (size_t)s->m->nproducts + (size_t)p;
-    s->r->wafer_starts[cell] += l->wafers;
-    s->released[p] += l->wafers;
-    s->wip[p] += l->wafers;
-    time_integral_set(&s->wip_time[p], now, s->wip[p]);
+    s->released[p] += wafers;
+    s->wip[p] += wafers;
+    time_integral_set(&s->wip_time[p], release_day > 0.0 ? release_day : 0.0,
+                      s->wip[p]);
+    s->lots_in_fab[p]++;
+    s->total_lots++;
+    *out = id;
+    return 0;
+}
 
+/* A new lot from release stream `stream` enters the fab. */
+static int release_from(fab_state *s, const release_stream *st, double now)
+{
+    int32_t id;
+    int rc = lot_create(s, st->product, 0, st->wafers, st->priority, now,
+                        now + st->due_offset_days, &id);
+    if (rc != 0)
+        return rc;
+    size_t cell = (size_t)s->month * (size_t)s->m->nproducts
+                  + (size_t)st->product;
+    s->r->wafer_starts[cell] += st->wafers;
+    return lot_advance(s, id, 0, now);
+}
+
+static int release_event(fab_state *s, int32_t stream, int64_t number,
+                         double now)
+{
+    const release_stream *st = &s->streams[stream];
     double next;
-    if (pr->release == RELEASE_INTERVAL)
-        next = pr->first_release_days + (double)(number + 1) * pr->release_interval_days;
+    if (st->kind == RELEASE_INTERVAL)
+        next = st->first_days + (double)(number + 1) * st->interval_days;
     else
-        next = now + dist_sample(&pr->interarrival, s->release_rng[p]);
-    if (next < s->m->horizon_days) {
-        int rc = calendar_push(s->cal, next, EVENT_RELEASE, p, number + 1);
+        next = now + dist_sample(st->interarrival, st->rng);
+    if (next < s->m->horizon_days && (st->count < 0 || number + 1 < st->count)) {
+        int rc = calendar_push(s->cal, next, EVENT_RELEASE, stream, number + 1);
         if (rc != 0)
             return rc;
     }
-    return lot_arrive(s, id, now);
+    return release_from(s, st, now);
 }
 
-static void lot_finish(fab_state *s, int32_t lot_id, double now)
+/* Releases CONWIP lots, one product at a time in turn, while the caps
+ * allow.  Not re-entered: a lot that leaves at once (every step sampled
+ * away) frees its place for the loop already running. */
+static int conwip_fill(fab_state *s, double now)
 {
-    lot *l = &s->lots[lot_id];
-    int32_t p = l->product;
-    size_t cell = (size_t)s->month * (size_t)s->m->nproducts + (size_t)p;
-    double ct = now - l->release_day;
-    s->r->wafers_out[cell] += l->wafers;
-    s->ct_sum[cell] += ct;
-    s->ct_count[cell] += 1.0;
-    if (now >= s->m->warmup_days) {
-        s->ss_wafers_out[p] += l->wafers;
-        s->ss_ct_sum[p] += ct;
-        s->ss_ct_count[p] += 1.0;
+    const model *m = s->m;
+    int32_t P = m->nproducts;
+    if (s->conwip_filling)
+        return 0;
+    s->conwip_filling = 1;
+    int rc = 0;
+    for (int32_t idle = 0; idle < P && rc == 0;) {
+        int32_t p = s->conwip_next;
+        s->conwip_next = (p + 1) % P;
+        const product *pr = &m->products[p];
+        if (pr->release != RELEASE_CONWIP || !s->conwip_open[p]
+            || s->lots_in_fab[p] >= pr->conwip_lots
+            || (m->conwip_lots > 0 && s->total_lots >= m->conwip_lots)) {
+            idle++;
+            continue;
+        }
+        idle = 0;
+        rc = release_from(s, &s->streams[p], now);
     }
-    if (l->record >= 0)
-        s->r->lots[l->record].finish_day = now;
-    s->finished[p] += l->wafers;
-    s->wip[p] -= l->wafers;
-    time_integral_set(&s->wip_time[p], now, s->wip[p]);
-    l->next = s->free_lot;
-    s->free_lot = lot_id;
+    s->conwip_filling = 0;
+    return rc;
 }
 
-static int step_done(fab_state *s, int32_t tool_id, double now)
+/* A breakdown: the tool stops, its jobs keep the time they have left. */
+static int breakdown_start(fab_state *s, tool *t, int32_t d, double now)
+{
+    const tool_downtime *dt = &s->m->groups[t->group].downtimes[d];
+    t->down = d;
+    if (!t->suspended) {
+        t->suspended = 1;
+        t->version++;
+        for (int32_t j = t->jobs; j >= 0; j = s->jobs[j].next) {
+            s->jobs[j].left = s->jobs[j].end - now;
+            s->jobs[j].setup_left = s->jobs[j].setup_end > now
+                                        ? s->jobs[j].setup_end - now : 0.0;
+        }
+        t->entry_left = t->entry_blocked ? t->entry_free_at - now : 0.0;
+    }
+    tool_update_state(s, t, now);
+    tool_refresh(s, t);
+    return calendar_push(s->cal, now + dist_sample(&dt->duration, t->rng),
+                         EVENT_UP, (int32_t)(t - s->tools), 0);
+}
+
+/* Starts the first PM due on an empty tool. */
+static int pm_start(fab_state *s, tool *t, double now)
+{
+    const tool_group *tg = &s->m->groups[t->group];
+    for (int32_t d = 0; d < tg->ndowntimes; d++) {
+        down_state *ds = &s->downs[t->down_first + d];
+        if (!ds->pending || tg->downtimes[d].kind == DOWN_BREAKDOWN)
+            continue;
+        ds->pending = 0;
+        t->pm_pending--;
+        t->down = d;
+        tool_update_state(s, t, now);
+        tool_refresh(s, t);
+        return calendar_push(s->cal,
+                             now + dist_sample(&tg->downtimes[d].duration,
+                                               t->rng),
+                             EVENT_UP, (int32_t)(t - s->tools), 0);
+    }
+    return 0;
+}
+
+static int down_due(fab_state *s, int32_t tool_id, int32_t d, double now)
 {
     tool *t = &s->tools[tool_id];
-    int32_t lot_id = t->lot;
-    group_state *g = &s->groups[t->group];
+    const tool_downtime *dt = &s->m->groups[t->group].downtimes[d];
+    down_state *ds = &s->downs[t->down_first + d];
+    if (dt->kind == DOWN_BREAKDOWN) {
+        if (t->down >= 0) {
+            ds->pending = 1;
+            return 0;
+        }
+        return breakdown_start(s, t, d, now);
+    }
+    if (!ds->pending) {
+        ds->pending = 1;
+        t->pm_pending++;
+    }
+    tool_refresh(s, t);
+    if (t->down < 0 && t->njobs == 0)
+        return pm_start(s, t, now);
+    return 0;
+}
+
+/* The end of a repair or PM: schedules the next one of its calendar,
+ * then starts whatever else is due, or resumes the jobs and takes work. */
+static int tool_up(fab_state *s, int32_t tool_id, double now)
+{
+    tool *t = &s->tools[tool_id];
+    const tool_group *tg = &s->m->groups[t->group];
+    int32_t d = t->down;
+    const tool_downtime *dt = &tg->downtimes[d];
     int rc = 0;
-    s->r->lot_steps++;
-    t->lot = -1;
-    if (g->queue_length > 0) {
-        int32_t next = dispatch_rules[0](s, g);
-        rc = start_processing(s, tool_id, next, now);
-    } else {
-        g->idle[g->idle_count++] = tool_id;
-        t->busy_days += now - t->busy_since;
-        g->busy--;
-        time_integral_set(&g->busy_time, now, g->busy);
+    t->down = -1;
+    if (dt->kind == DOWN_PM_WAFERS)
+        s->downs[t->down_first + d].wafers = 0.0;
+    else
+        rc = calendar_push(s->cal, now + dist_sample(&dt->interval, t->rng),
+                           EVENT_DOWN_DUE, tool_id, d);
+    for (int32_t k = 0; k < tg->ndowntimes && rc == 0; k++) {
+        down_state *ds = &s->downs[t->down_first + k];
+        if (ds->pending && tg->downtimes[k].kind == DOWN_BREAKDOWN) {
+            ds->pending = 0;
+            return breakdown_start(s, t, k, now);
+        }
+    }
+    if (rc == 0 && t->pm_pending > 0 && t->njobs == 0)
+        return pm_start(s, t, now);
+    if (rc == 0 && t->suspended) {
+        t->suspended = 0;
+        t->in_setup = 0;
+        for (int32_t j = t->jobs; j >= 0 && rc == 0; j = s->jobs[j].next) {
+            job *jb = &s->jobs[j];
+            jb->end = now + jb->left;
+            jb->setup_end = now + jb->setup_left;
+            jb->stamp = ++s->stamp;
+            rc = calendar_push(s->cal, jb->end, EVENT_JOB_DONE, j, jb->stamp);
+            if (rc == 0 && jb->setup_left > 0.0) {
+                t->in_setup = 1;
+                rc = calendar_push(s->cal, jb->setup_end, EVENT_SETUP_DONE,
+                                   tool_id, t->version);
+            }
+        }
+        if (rc == 0 && t->entry_blocked) {
+            t->entry_free_at = now + t->entry_left;
+            rc = calendar_push(s->cal, t->entry_free_at, EVENT_ENTRY_FREE,
+                               tool_id, t->version);
+        }
     }
     if (rc != 0)
         return rc;
-    lot *l = &s->lots[lot_id];
-    if (++l->step == s->m->products[l->product].nsteps) {
-        lot_finish(s, lot_id, now);
+    tool_update_state(s, t, now);
+    tool_refresh(s, t);
+    return tool_offer(s, tool_id, now);
+}
+
+static int job_done(fab_state *s, int32_t jid, double now)
+{
+    job *j = &s->jobs[jid];
+    int32_t tool_id = j->tool;
+    tool *t = &s->tools[tool_id];
+    const tool_group *tg = &s->m->groups[t->group];
+    for (int32_t *link = &t->jobs; *link >= 0; link = &s->jobs[*link].next)
+        if (*link == jid) {
+            *link = j->next;
+            break;
+        }
+    t->njobs--;
+    s->r->lot_steps += (uint64_t)j->nlots;
+    for (int32_t d = 0; d < tg->ndowntimes; d++) {
+        const tool_downtime *dt = &tg->downtimes[d];
+        down_state *ds = &s->downs[t->down_first + d];
+        if (dt->kind != DOWN_PM_WAFERS)
+            continue;
+        ds->wafers += j->wafers;
+        if (ds->wafers >= dt->interval_wafers && !ds->pending) {
+            ds->pending = 1;
+            t->pm_pending++;
+        }
+    }
+    int32_t lots = j->lots;
+    j->stamp = -1;
+    j->next = s->free_job;
+    s->free_job = jid;
+    int rc = 0;
+    if (t->njobs == 0 && t->pm_pending > 0) {
+        tool_update_state(s, t, now);
+        rc = pm_start(s, t, now);
+    } else {
+        tool_update_state(s, t, now);
+        tool_refresh(s, t);
+        rc = tool_offer(s, tool_id, now);
+    }
+    while (rc == 0 && lots >= 0) {
+        int32_t next = s->lots[lots].next;
+        rc = lot_step_done(s, lots, tool_id, now);
+        lots = next;
+    }
+    return rc;
+}
+
+static int handle(fab_state *s, const calendar_event *ev)
+{
+    double now = ev->time;
+    switch ((enum event_kind)ev->kind) {
+    case EVENT_RELEASE:
+        return release_event(s, ev->subject, ev->tag, now);
+    case EVENT_JOB_DONE:
+        if (s->jobs[ev->subject].stamp != ev->tag)
+            return 0;
+        return job_done(s, ev->subject, now);
+    case EVENT_SETUP_DONE: {
+        tool *t = &s->tools[ev->subject];
+        if (t->version != ev->tag)
+            return 0;
+        t->in_setup = 0;
+        tool_update_state(s, t, now);
         return 0;
     }
-    return lot_arrive(s, lot_id, now);
+    case EVENT_ENTRY_FREE: {
+        tool *t = &s->tools[ev->subject];
+        if (t->version != ev->tag || !t->entry_blocked
+            || t->entry_free_at != now)
+            return 0;
+        t->entry_blocked = 0;
+        tool_refresh(s, t);
+        return tool_offer(s, ev->subject, now);
+    }
+    case EVENT_DOWN_DUE:
+        return down_due(s, ev->subject, (int32_t)ev->tag, now);
+    case EVENT_UP:
+        return tool_up(s, ev->subject, now);
+    case EVENT_ARRIVE:
+        return lot_arrive(s, ev->subject, now);
+    case EVENT_BATCH_WAIT: {
+        group_state *g = &s->groups[ev->subject];
+        if (g->batch_wait_at != now)
+            return 0;
+        g->batch_wait_at = INFINITY;
+        return group_offer(s, ev->subject, now);
+    }
+    case EVENT_CONWIP_START:
+        s->conwip_open[ev->subject] = 1;
+        return conwip_fill(s, now);
+    }
+    return WS_ESOFTWARE;
+}
+
+/* Initial WIP waits at its step at time 0; the first occurrences of the
+ * release streams, CONWIP starts and downtimes are scheduled. */
+static int schedule_start(fab_state *s)
+{
+    const model *m = s->m;
+    int rc = 0;
+    for (int32_t i = 0; i < s->nstreams && rc == 0; i++) {
+        const release_stream *st = &s->streams[i];
+        if (st->kind == RELEASE_CONWIP && i < m->nproducts) {
+            if (st->first_days < m->horizon_days)
+                rc = calendar_push(s->cal, st->first_days, EVENT_CONWIP_START,
+                                   i, 0);
+        } else if ((st->kind == RELEASE_INTERVAL || st->kind == RELEASE_RANDOM)
+                   && st->first_days < m->horizon_days && st->count != 0) {
+            rc = calendar_push(s->cal, st->first_days, EVENT_RELEASE, i, 0);
+        }
+    }
+    for (int32_t t = 0; t < s->ntools && rc == 0; t++) {
+        tool *tl = &s->tools[t];
+        const tool_group *tg = &m->groups[tl->group];
+        for (int32_t d = 0; d < tg->ndowntimes && rc == 0; d++) {
+            const tool_downtime *dt = &tg->downtimes[d];
+            if (dt->kind == DOWN_PM_WAFERS)
+                continue;
+            double first = dist_sample(dt->has_first ? &dt->first
+                                                     : &dt->interval, tl->rng);
+            if (first < m->horizon_days)
+                rc = calendar_push(s->cal, first, EVENT_DOWN_DUE, t, d);
+        }
+    }
+    for (int32_t i = 0; i < m->ninitial && rc == 0; i++) {
+        const initial_lot *il = &m->initial[i];
+        int32_t id;
+        rc = lot_create(s, il->product, il->step, il->wafers, il->priority,
+                        il->release_day, il->due_day, &id);
+        if (rc == 0)
+            rc = lot_arrive(s, id, 0.0);
+    }
+    return rc;
 }
 
 static void finalise(fab_state *s)
@@ -562,49 +1825,78 @@ static void finalise(fab_state *s)
     for (int32_t k = 0; k < r->nmonths; k++) {
         for (int32_t p = 0; p < P; p++) {
             size_t c = (size_t)k * (size_t)P + (size_t)p;
+            double rpt = s->plans[p].rpt;
             r->wip_wafers_mean[c] = s->wip_area[c] / s->month_days[k];
             r->cycle_time_days[c] = s->ct_count[c] > 0
                                         ? s->ct_sum[c] / s->ct_count[c] : NAN;
+            r->x_factor[c] = rpt > 0.0 ? r->cycle_time_days[c] / rpt : NAN;
+            r->on_time_share[c] = s->due_count[c] > 0
+                                      ? s->on_time[c] / s->due_count[c] : NAN;
+            r->hot_cycle_time_days[c] = s->hot_count[c] > 0
+                                            ? s->hot_sum[c] / s->hot_count[c]
+                                            : NAN;
         }
         for (int32_t g = 0; g < G; g++) {
             size_t c = (size_t)k * (size_t)G + (size_t)g;
-            r->utilisation[c] = s->busy_area[c] /
-                                (m->groups[g].tools * s->month_days[k]);
+            double tool_days = m->groups[g].tools * s->month_days[k];
+            const double *a = &s->state_area[c * TOOL_STATE_COUNT];
+            r->utilisation[c] = (a[TOOL_PROCESSING] + a[TOOL_SETUP]) / tool_days;
+            for (int32_t st = 0; st < TOOL_STATE_COUNT; st++)
+                r->tool_state_share[c * TOOL_STATE_COUNT + (size_t)st] =
+                    a[st] / tool_days;
         }
     }
     for (int32_t p = 0; p < P; p++) {
+        double rpt = s->plans[p].rpt;
         r->throughput_wafers_per_day[p] = s->ss_wafers_out[p] / steady_days;
         r->mean_cycle_time_days[p] = s->ss_ct_count[p] > 0
                                          ? s->ss_ct_sum[p] / s->ss_ct_count[p]
                                          : NAN;
         r->mean_wip_wafers[p] = s->ss_wip_area[p] / steady_days;
+        r->mean_wafers_scrapped_per_day[p] = s->ss_scrapped[p] / steady_days;
+        r->mean_x_factor[p] = rpt > 0.0 ? r->mean_cycle_time_days[p] / rpt
+                                        : NAN;
+        r->mean_on_time_share[p] = s->ss_due_count[p] > 0
+                                       ? s->ss_on_time[p] / s->ss_due_count[p]
+                                       : NAN;
+        r->mean_hot_cycle_time_days[p] = s->ss_hot_count[p] > 0
+                                             ? s->ss_hot_sum[p]
+                                                   / s->ss_hot_count[p]
+                                             : NAN;
     }
-    for (int32_t g = 0; g < G; g++)
-        r->mean_utilisation[g] = s->ss_busy_area[g] /
-                                 (m->groups[g].tools * steady_days);
+    for (int32_t g = 0; g < G; g++) {
+        double tool_days = m->groups[g].tools * steady_days;
+        const double *a = &s->ss_state_area[(size_t)g * TOOL_STATE_COUNT];
+        r->mean_utilisation[g] = (a[TOOL_PROCESSING] + a[TOOL_SETUP])
+                                 / tool_days;
+        for (int32_t st = 0; st < TOOL_STATE_COUNT; st++)
+            r->mean_tool_state_share[(size_t)g * TOOL_STATE_COUNT
+                                     + (size_t)st] = a[st] / tool_days;
+    }
 }
 
 /* The end-of-replication invariants (models/invariants.h): O(lots + tools),
  * small next to the run. */
-static int check_invariants(const fab_state *s, ws_error *err)
+static int check_invariants(fab_state *s, ws_error *err)
 {
     const model *m = s->m;
     invariant_where w = {s->scenario, s->replication, m->horizon_days};
+    size_t nl = (size_t)s->nlots_capacity + 1;
     const char **names = malloc(((size_t)m->nproducts + 1) * sizeof *names);
-    unsigned char *live = calloc((size_t)s->nlots_capacity + 1, 1);
-    int32_t *place = calloc((size_t)s->nlots_capacity + 1, sizeof *place);
-    double *busy = NULL;
+    unsigned char *live = calloc(nl, 1);
+    int32_t *place = calloc(nl, sizeof *place);
+    double *group_days = calloc(TOOL_STATE_COUNT, sizeof *group_days);
     int rc = 0;
-    if (!names || !live || !place) {
+    if (!names || !live || !place || !group_days) {
         rc = ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
         goto done;
     }
     for (int32_t p = 0; p < m->nproducts; p++)
         names[p] = m->products[p].name;
     rc = invariant_conservation(&w, m->nproducts, names, s->released,
-                                s->finished, s->wip, err);
+                                s->finished, s->wip, s->scrapped, err);
     /* Live lots: all but the free list (a loop in it marks a lot twice);
-     * places: the queues and the tools. */
+     * places: the queues, the jobs on the tools, and transport. */
     for (int32_t i = 0; i < s->nlots_capacity; i++)
         live[i] = 1;
     for (int32_t i = s->free_lot, n = 0; i >= 0 && n <= s->nlots_capacity;
@@ -620,35 +1912,41 @@ static int check_invariants(const fab_state *s, ws_error *err)
             place[i]++;
     }
     for (int32_t t = 0; t < s->ntools && rc == 0; t++)
-        if (s->tools[t].lot >= 0)
-            place[s->tools[t].lot]++;
+        for (int32_t j = s->tools[t].jobs; j >= 0; j = s->jobs[j].next)
+            for (int32_t i = s->jobs[j].lots; i >= 0; i = s->lots[i].next)
+                place[i]++;
+    for (int32_t i = 0; i < s->nlots_capacity; i++)
+        if (live[i] && s->lots[i].where == LOT_TRANSIT)
+            place[i]++;
     if (rc == 0)
         rc = invariant_lot_places(&w, s->nlots_capacity, live, place, err);
 
-    int32_t most = 0;
-    for (int32_t g = 0; g < m->ngroups; g++)
-        most = m->groups[g].tools > most ? m->groups[g].tools : most;
-    busy = malloc(((size_t)most + 1) * sizeof *busy);
-    if (!busy && rc == 0)
-        rc = ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
-    for (int32_t g = 0, first = 0; g < m->ngroups && rc == 0; g++) {
-        double group_busy = 0.0;
-        for (int32_t k = 0; k < s->r->nmonths; k++)
-            group_busy += s->busy_area[(size_t)k * (size_t)m->ngroups + (size_t)g];
-        for (int32_t i = 0; i < m->groups[g].tools; i++) {
-            const tool *t = &s->tools[first + i];
-            busy[i] = t->busy_days
-                      + (t->lot >= 0 ? m->horizon_days - t->busy_since : 0.0);
+    /* Close every tool's current state at the horizon. */
+    for (int32_t t = 0; t < s->ntools; t++) {
+        tool *tl = &s->tools[t];
+        s->tool_state_days[(size_t)t * TOOL_STATE_COUNT + tl->state] +=
+            m->horizon_days - tl->state_since;
+        tl->state_since = m->horizon_days;
+    }
+    for (int32_t g = 0; g < m->ngroups && rc == 0; g++) {
+        for (int32_t st = 0; st < TOOL_STATE_COUNT; st++) {
+            group_days[st] = 0.0;
+            for (int32_t k = 0; k < s->r->nmonths; k++)
+                group_days[st] += s->state_area[((size_t)k * (size_t)m->ngroups
+                                                 + (size_t)g) * TOOL_STATE_COUNT
+                                                + (size_t)st];
         }
         rc = invariant_tool_time(&w, m->groups[g].name, m->groups[g].tools,
-                                 busy, m->horizon_days, group_busy, err);
-        first += m->groups[g].tools;
+                                 TOOL_STATE_COUNT,
+                                 &s->tool_state_days[(size_t)s->groups[g].first_tool
+                                                     * TOOL_STATE_COUNT],
+                                 m->horizon_days, group_days, err);
     }
 done:
     free(names);
     free(live);
     free(place);
-    free(busy);
+    free(group_days);
     return rc;
 }
 
@@ -656,14 +1954,9 @@ static int simulate(fab_state *s)
 {
     const model *m = s->m;
     calendar *cal = s->cal;
-    for (int32_t p = 0; p < m->nproducts; p++) {
-        double first = m->products[p].first_release_days;
-        if (first < m->horizon_days) {
-            int rc = calendar_push(cal, first, EVENT_RELEASE, p, 0);
-            if (rc != 0)
-                return rc;
-        }
-    }
+    int rc = schedule_start(s);
+    if (rc != 0)
+        return rc;
     calendar_event ev;
     double horizon = m->horizon_days;
 #ifndef NDEBUG
@@ -684,9 +1977,7 @@ static int simulate(fab_state *s)
         if ((++s->r->events & 4095) == 0 && s->stop
             && atomic_load_explicit(s->stop, memory_order_relaxed))
             return WS_EINTERRUPTED;
-        int rc = ev.kind == EVENT_RELEASE
-                     ? release_lot(s, ev.subject, ev.tag, ev.time)
-                     : step_done(s, ev.subject, ev.time);
+        rc = handle(s, &ev);
         if (rc != 0)
             return rc;
     }

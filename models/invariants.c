@@ -20,15 +20,18 @@ static int violated(const invariant_where *w, ws_error *err, const char *name,
 int invariant_conservation(const invariant_where *w, int32_t nproducts,
                            const char *const *names, const double *released,
                            const double *finished, const double *wip,
-                           ws_error *err)
+                           const double *scrapped, ws_error *err)
 {
     for (int32_t p = 0; p < nproducts; p++)
-        if (released[p] != finished[p] + wip[p] || wip[p] < 0) {
+        if (released[p] != finished[p] + wip[p] + scrapped[p] || wip[p] < 0
+            || scrapped[p] < 0) {
             char detail[600];
             snprintf(detail, sizeof detail,
-                     "product '%s': %.17g released, %.17g out, %.17g in the fab",
-                     names[p], released[p], finished[p], wip[p]);
-            return violated(w, err, "wafers released = out + WIP", detail);
+                     "product '%s': %.17g released, %.17g out, %.17g in the "
+                     "fab, %.17g scrapped", names[p], released[p],
+                     finished[p], wip[p], scrapped[p]);
+            return violated(w, err, "wafers released = out + WIP + scrapped",
+                            detail);
         }
     return 0;
 }
@@ -51,26 +54,43 @@ int invariant_lot_places(const invariant_where *w, int32_t nlots,
 }
 
 int invariant_tool_time(const invariant_where *w, const char *group,
-                        int32_t ntools, const double *busy, double elapsed,
-                        double group_busy, ws_error *err)
+                        int32_t ntools, int32_t nstates,
+                        const double *state_days, double elapsed,
+                        const double *group_state_days, ws_error *err)
 {
-    double sum = 0.0;
     char detail[400];
-    for (int32_t t = 0; t < ntools; t++) {
-        double idle = elapsed - busy[t];
-        if (!(busy[t] >= 0.0) || idle < -TIME_SLACK * elapsed) {
+    for (int32_t k = 0; k < nstates; k++) {
+        double sum = 0.0;
+        for (int32_t t = 0; t < ntools; t++)
+            sum += state_days[(size_t)t * (size_t)nstates + (size_t)k];
+        if (fabs(sum - group_state_days[k])
+            > TIME_SLACK * (elapsed * ntools + 1.0)) {
             snprintf(detail, sizeof detail,
-                     "tool %d of group '%s': busy %.17g + idle %.17g days "
-                     "in %.17g", (int)t, group, busy[t], idle, elapsed);
-            return violated(w, err, "tool time = busy + idle", detail);
+                     "group '%s': its tools spent %.17g tool-days in state "
+                     "%d, the group's statistics count %.17g", group, sum,
+                     (int)k, group_state_days[k]);
+            return violated(w, err, "tool time = sum of its states", detail);
         }
-        sum += busy[t];
     }
-    if (fabs(sum - group_busy) > TIME_SLACK * (elapsed * ntools + 1.0)) {
-        snprintf(detail, sizeof detail,
-                 "group '%s': its tools were busy %.17g tool-days, its "
-                 "utilisation counts %.17g", group, sum, group_busy);
-        return violated(w, err, "tool time = busy + idle", detail);
+    for (int32_t t = 0; t < ntools; t++) {
+        double sum = 0.0;
+        for (int32_t k = 0; k < nstates; k++) {
+            double d = state_days[(size_t)t * (size_t)nstates + (size_t)k];
+            if (!(d >= -TIME_SLACK * elapsed)) {
+                snprintf(detail, sizeof detail,
+                         "tool %d of group '%s': %.17g days in state %d",
+                         (int)t, group, d, (int)k);
+                return violated(w, err, "tool time = sum of its states",
+                                detail);
+            }
+            sum += d;
+        }
+        if (fabs(sum - elapsed) > TIME_SLACK * (elapsed + 1.0)) {
+            snprintf(detail, sizeof detail,
+                     "tool %d of group '%s': its states add up to %.17g days "
+                     "of %.17g", (int)t, group, sum, elapsed);
+            return violated(w, err, "tool time = sum of its states", detail);
+        }
     }
     return 0;
 }

@@ -19,11 +19,12 @@ typedef struct invariant_where {
     double day;
 } invariant_where;
 
-/* Wafers released = wafers out + wafers in the fab, per product. */
+/* Wafers released (initial WIP included) = wafers out + wafers in the fab
+ * + wafers scrapped, per product. */
 int invariant_conservation(const invariant_where *w, int32_t nproducts,
                            const char *const *names, const double *released,
                            const double *finished, const double *wip,
-                           ws_error *err);
+                           const double *scrapped, ws_error *err);
 
 /* Every lot in the fab is in exactly one place: place[lot] counts how often
  * lot appears in a queue or on a tool, for the nlots lots that are live. */
@@ -31,11 +32,13 @@ int invariant_lot_places(const invariant_where *w, int32_t nlots,
                          const unsigned char *live, const int32_t *place,
                          ws_error *err);
 
-/* A tool's time splits exactly into its states: busy + idle = elapsed,
- * neither negative; and the tools' busy time adds up to the group's. */
+/* A tool's time splits exactly into its states: state_days[t * nstates +
+ * k] are non-negative and add up to elapsed for every tool t, and per state
+ * the tools' time adds up to the group's statistics group_state_days[k]. */
 int invariant_tool_time(const invariant_where *w, const char *group,
-                        int32_t ntools, const double *busy, double elapsed,
-                        double group_busy, ws_error *err);
+                        int32_t ntools, int32_t nstates,
+                        const double *state_days, double elapsed,
+                        const double *group_state_days, ws_error *err);
 
 /* Simulated time never goes backwards. */
 int invariant_time_order(const invariant_where *w, double previous,

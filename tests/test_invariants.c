@@ -21,16 +21,23 @@ static void assert_names(const ws_error *err, const char *invariant)
 START_TEST(conservation)
 {
     const char *names[2] = {"A", "B"};
-    double released[2] = {100, 50}, finished[2] = {75, 25}, wip[2] = {25, 25};
+    double released[2] = {100, 50}, finished[2] = {75, 20}, wip[2] = {25, 25};
+    double scrapped[2] = {0, 5};
     ws_error err;
     ws_error_clear(&err);
     ck_assert_int_eq(invariant_conservation(&where, 2, names, released,
-                                            finished, wip, &err), 0);
+                                            finished, wip, scrapped, &err), 0);
     wip[1] = 24;
     ck_assert_int_eq(invariant_conservation(&where, 2, names, released,
-                                            finished, wip, &err), WS_ESOFTWARE);
-    assert_names(&err, "wafers released = out + WIP");
+                                            finished, wip, scrapped, &err),
+                     WS_ESOFTWARE);
+    assert_names(&err, "wafers released = out + WIP + scrapped");
     ck_assert_msg(strstr(err.message, "product 'B'"), "%s", err.message);
+    wip[1] = 25;
+    scrapped[1] = 6;    /* scrapped twice */
+    ck_assert_int_eq(invariant_conservation(&where, 2, names, released,
+                                            finished, wip, scrapped, &err),
+                     WS_ESOFTWARE);
 }
 END_TEST
 
@@ -59,21 +66,31 @@ END_TEST
 
 START_TEST(tool_time)
 {
-    double busy[3] = {10.0, 0.0, 29.999999999};
+    /* Three tools, two states (busy, idle), 30 days. */
+    double days[6] = {10.0, 20.0, 0.0, 30.0, 29.999999999, 0.000000001};
+    double group[2] = {39.999999999, 50.000000001};
     ws_error err;
     ws_error_clear(&err);
-    ck_assert_int_eq(invariant_tool_time(&where, "LITHO", 3, busy, 30.0,
-                                         39.999999999, &err), 0);
-    busy[1] = 30.5;     /* busy longer than the run */
-    ck_assert_int_eq(invariant_tool_time(&where, "LITHO", 3, busy, 30.0,
-                                         70.499999999, &err), WS_ESOFTWARE);
-    assert_names(&err, "tool time = busy + idle");
-    busy[1] = -1.0;
-    ck_assert_int_eq(invariant_tool_time(&where, "LITHO", 3, busy, 30.0,
-                                         38.999999999, &err), WS_ESOFTWARE);
-    busy[1] = 1.0;      /* tools and group disagree */
-    ck_assert_int_eq(invariant_tool_time(&where, "LITHO", 3, busy, 30.0,
-                                         39.0, &err), WS_ESOFTWARE);
+    ck_assert_int_eq(invariant_tool_time(&where, "LITHO", 3, 2, days, 30.0,
+                                         group, &err), 0);
+    days[2] = 30.5;     /* busy longer than the run */
+    group[0] = 70.499999999;
+    ck_assert_int_eq(invariant_tool_time(&where, "LITHO", 3, 2, days, 30.0,
+                                         group, &err), WS_ESOFTWARE);
+    assert_names(&err, "tool time = sum of its states");
+    ck_assert_msg(strstr(err.message, "tool 1"), "%s", err.message);
+    days[2] = -1.0;     /* negative time in a state */
+    days[3] = 31.0;
+    group[0] = 38.999999999;
+    group[1] = 51.000000001;
+    ck_assert_int_eq(invariant_tool_time(&where, "LITHO", 3, 2, days, 30.0,
+                                         group, &err), WS_ESOFTWARE);
+    days[2] = 0.0;
+    days[3] = 30.0;
+    group[0] = 39.0;    /* tools and group disagree */
+    group[1] = 50.000000001;
+    ck_assert_int_eq(invariant_tool_time(&where, "LITHO", 3, 2, days, 30.0,
+                                         group, &err), WS_ESOFTWARE);
     ck_assert_msg(strstr(err.message, "group 'LITHO'"), "%s", err.message);
 }
 END_TEST
