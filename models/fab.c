@@ -1082,7 +1082,7 @@ static int32_t select_batch(fab_state *s, group_state *g, int32_t tool_id,
             continue;
         if ((st->batch_max > 0 && units >= st->batch_max)
             || tg->batch_wait_days <= 0.0
-            || now - oldest >= tg->batch_wait_days) {
+            || now >= oldest + tg->batch_wait_days) {
             lead = i;
         } else if (oldest + tg->batch_wait_days < wake) {
             wake = oldest + tg->batch_wait_days;
