@@ -1381,8 +1381,10 @@ static void lot_scrap(fab_state *s, int32_t id, double now)
 }
 
 /* Sends the lot on to step `next` (or past it, for sampled steps it
- * skips), across the transport time when the model has one. */
-static int lot_advance(fab_state *s, int32_t id, int32_t next, double now)
+ * skips), across the transport time when the model has one and the lot
+ * comes from a step (not from its release). */
+static int lot_advance(fab_state *s, int32_t id, int32_t next, int moved,
+                       double now)
 {
     lot *l = &s->lots[id];
     const product *pr = &s->m->products[l->product];
@@ -1416,7 +1418,7 @@ static int lot_advance(fab_state *s, int32_t id, int32_t next, double now)
         l->dedication_step[i] = l->dedication_step[l->ndedications];
         l->dedication_tool[i] = l->dedication_tool[l->ndedications];
     }
-    if (s->transport_rng) {
+    if (s->transport_rng && moved) {
         l->where = LOT_TRANSIT;
         double d = dist_sample(&s->m->transport, s->transport_rng);
         return calendar_push(s->cal, now + d, EVENT_ARRIVE, id, 0);
@@ -1471,7 +1473,7 @@ static int lot_step_done(fab_state *s, int32_t id, int32_t tool_id,
     else if (st->rework_prob > 0.0 && gsl_rng_uniform(pl->rng) < st->rework_prob)
         next = st->rework_to;
     l->cqt_fail = 0;
-    return lot_advance(s, id, next, now);
+    return lot_advance(s, id, next, 1, now);
 }
 
 /* Creates a lot of product p at step `step`, counts it as released. */
@@ -1519,7 +1521,7 @@ static int release_from(fab_state *s, const release_stream *st, double now)
     size_t cell = (size_t)s->month * (size_t)s->m->nproducts
                   + (size_t)st->product;
     s->r->wafer_starts[cell] += st->wafers;
-    return lot_advance(s, id, 0, now);
+    return lot_advance(s, id, 0, 0, now);
 }
 
 static int release_event(fab_state *s, int32_t stream, int64_t number,
@@ -1576,6 +1578,7 @@ static int breakdown_start(fab_state *s, tool *t, int32_t d, double now)
         t->suspended = 1;
         t->version++;
         for (int32_t j = t->jobs; j >= 0; j = s->jobs[j].next) {
+            s->jobs[j].stamp = ++s->stamp;  /* its pending event goes stale */
             s->jobs[j].left = s->jobs[j].end - now;
             s->jobs[j].setup_left = s->jobs[j].setup_end > now
                                         ? s->jobs[j].setup_end - now : 0.0;
