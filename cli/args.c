@@ -100,13 +100,21 @@ char *cli_join_command_line(const char *program, int argc, char **argv)
     return s;
 }
 
-/* SCENARIO's file name without directory and extension, + ".h5". */
+/* SCENARIO's file name without directory and extension, + ".h5"; a
+ * directory (--smt2020 DIR/) is named by its last component. */
 char *cli_default_output_path(const char *scenario)
 {
-    const char *base = strrchr(scenario, '/');
-    base = base ? base + 1 : scenario;
-    size_t len = strlen(base);
-    const char *dot = strrchr(base, '.');
+    size_t end = strlen(scenario);
+    while (end > 1 && scenario[end - 1] == '/')
+        end--;
+    const char *base = scenario + end;
+    while (base > scenario && base[-1] != '/')
+        base--;
+    size_t len = (size_t)(scenario + end - base);
+    const char *dot = NULL;
+    for (const char *c = base; c < scenario + end; c++)
+        if (*c == '.')
+            dot = c;
     if (dot && dot != base)
         len = (size_t)(dot - base);
     char *out = malloc(len + 4);

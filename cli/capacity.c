@@ -16,7 +16,8 @@
 #include "models/scenario.h"
 
 typedef struct capacity_options {
-    const char *scenario;
+    const char *scenario;           /* the file, or the --smt2020 directory */
+    int smt2020;                    /* scenario is an SMT2020 data set */
     const char *output;             /* NULL: print only */
     double target;
     scenario_setting *settings;     /* the --set flags, in order */
@@ -41,6 +42,7 @@ static int parse_capacity_options(int argc, char **argv, capacity_options *o)
         {"output", required_argument, NULL, 'o'},
         {"set", required_argument, NULL, 's'},
         {"target-utilisation", required_argument, NULL, 'u'},
+        {"smt2020", required_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -64,6 +66,12 @@ static int parse_capacity_options(int argc, char **argv, capacity_options *o)
                 return cli_usage_error("--target-utilisation needs a number "
                                        "> 0 and <= 1, not: ", optarg);
             break;
+        case 'm':
+            if (o->smt2020)
+                return cli_usage_error("--smt2020 given twice", "");
+            o->scenario = optarg;
+            o->smt2020 = 1;
+            break;
         case 'h':
             fputs(cli_usage_text, stdout);
             return -1;
@@ -72,8 +80,13 @@ static int parse_capacity_options(int argc, char **argv, capacity_options *o)
                                    argv[optind - 1]);
         }
     }
+    /* --smt2020 DIR is the scenario, in place of a file. */
+    if (o->smt2020)
+        return optind == argc ? 0
+                              : cli_usage_error("give SCENARIO or --smt2020 DIR, "
+                                                "not both: ", argv[optind]);
     if (optind + 1 != argc)
-        return cli_usage_error(optind >= argc ? "missing SCENARIO"
+        return cli_usage_error(optind >= argc ? "missing SCENARIO (or --smt2020 DIR)"
                                                : "more than one SCENARIO given", "");
     o->scenario = argv[optind];
     return 0;
@@ -151,6 +164,16 @@ static int print_report(const model *m, const capacity_report *r,
                 m->products[p].name, r->planned_wafers_per_month[p],
                 r->max_wafers_per_month[p], r->raw_process_time_days[p] * 24.0,
                 r->raw_process_time_days[p]);
+    /* CONWIP products print nan as planned and max; say why, once. */
+    const char *prefix = "\nCONWIP (no planned rate; only their orders are "
+                         "in the load):";
+    for (int32_t p = 0; p < r->nproducts; p++)
+        if (m->products[p].release == RELEASE_CONWIP) {
+            fprintf(out, "%s %s", prefix, m->products[p].name);
+            prefix = ",";
+        }
+    if (prefix[0] == ',')
+        fputc('\n', out);
     if (r->bottleneck >= 0)
         fprintf(out, "\nbottleneck: %s at utilisation %.3f; the product mix "
                      "can start %.3f times the planned wafers\n",
@@ -180,8 +203,10 @@ int command_capacity(int argc, char **argv)
     model *m = NULL;
     capacity_report *r = NULL;
     char *command_line = NULL;
-    if (scenario_load_file_with(o.scenario, o.settings, o.nsettings, &m,
-                                &err) != 0)
+    if ((o.smt2020 ? scenario_load_smt2020(o.scenario, o.settings,
+                                           o.nsettings, &m, &err)
+                   : scenario_load_file_with(o.scenario, o.settings,
+                                             o.nsettings, &m, &err)) != 0)
         goto done;
     if (capacity_analyse(m, o.target, &r, &err) != 0)
         goto done;

@@ -59,7 +59,8 @@ static void catch_stop_signals(void)
 }
 
 typedef struct run_options {
-    const char *scenario;
+    const char *scenario;       /* the file, or the --smt2020 directory */
+    int smt2020;                /* scenario is an SMT2020 data set */
     const char *output;
     long long replications;     /* -1: the scenario's */
     int has_seed;
@@ -80,7 +81,7 @@ typedef struct run_options {
 
 enum option_id {
     OPT_SEED = 1000, OPT_THREADS, OPT_DAYS, OPT_WARMUP, OPT_SET, OPT_SHARD,
-    OPT_RESUME, OPT_LIST
+    OPT_RESUME, OPT_LIST, OPT_SMT2020
 };
 
 static int parse_shard(const char *text, run_options *o)
@@ -130,6 +131,7 @@ static int parse_options(int argc, char **argv, int kind, run_options *o)
         {"shard", optional_argument, NULL, OPT_SHARD},
         {"resume", no_argument, NULL, OPT_RESUME},
         {"list", no_argument, NULL, OPT_LIST},
+        {"smt2020", required_argument, NULL, OPT_SMT2020},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -143,7 +145,8 @@ static int parse_options(int argc, char **argv, int kind, run_options *o)
     opterr = 0;
     while ((opt = getopt_long(argc, argv, kind == 'v' ? "h" : "o:r:qh", options,
                               NULL)) != -1) {
-        if (kind == 'v' && opt != 'h' && opt != OPT_SET && opt != '?')
+        if (kind == 'v' && opt != 'h' && opt != OPT_SET && opt != OPT_SMT2020
+            && opt != '?')
             return cli_usage_error("validate takes no option ", argv[optind - 1]);
         switch (opt) {
         case 'o':
@@ -190,6 +193,16 @@ static int parse_options(int argc, char **argv, int kind, run_options *o)
         case OPT_RESUME:
             o->resume = 1;
             break;
+        case OPT_SMT2020:
+            if (kind == 's')
+                return cli_usage_error("sweep needs a SCENARIO with a sweep "
+                                       "section; write one with smt2020: DIR "
+                                       "in it instead of --smt2020", "");
+            if (o->smt2020)
+                return cli_usage_error("--smt2020 given twice", "");
+            o->scenario = optarg;
+            o->smt2020 = 1;
+            break;
         case OPT_LIST:
             if (kind != 's')
                 return cli_usage_error("--list is an option of sweep", "");
@@ -205,8 +218,15 @@ static int parse_options(int argc, char **argv, int kind, run_options *o)
             return cli_usage_error("unknown option or missing value: ", argv[optind - 1]);
         }
     }
+    /* --smt2020 DIR is the scenario, in place of a file. */
+    if (o->smt2020) {
+        if (optind != argc)
+            return cli_usage_error("give SCENARIO or --smt2020 DIR, not both: ",
+                                   argv[optind]);
+        return 0;
+    }
     if (optind + 1 != argc)
-        return cli_usage_error(optind >= argc ? "missing SCENARIO"
+        return cli_usage_error(optind >= argc ? "missing SCENARIO (or --smt2020 DIR)"
                                               : "more than one SCENARIO given", "");
     o->scenario = argv[optind];
     return 0;
@@ -279,8 +299,10 @@ static int plan_load(const run_options *o, int sweep, plan *p, ws_error *err)
             s->line = p->design->lines[j];
             s->col = p->design->cols[j];
         }
-        rc = scenario_load_file_with(o->scenario, all, n + (size_t)np,
-                                     &p->models[i], err);
+        rc = o->smt2020
+                 ? scenario_load_smt2020(o->scenario, all, n, &p->models[i], err)
+                 : scenario_load_file_with(o->scenario, all, n + (size_t)np,
+                                           &p->models[i], err);
         if (rc == 0 && apply_overrides(o, p->models[i]) != 0)
             rc = WS_EUSAGE;
     }
@@ -603,7 +625,8 @@ int command_validate(int argc, char **argv)
         return err.code ? cli_report_error(&err) : CLI_EXIT_USAGE;
     }
     sweep_design *d = NULL;
-    if (scenario_load_design(o.scenario, o.settings, (size_t)o.nsettings, &d, &err) != 0) {
+    if (!o.smt2020 &&
+        scenario_load_design(o.scenario, o.settings, (size_t)o.nsettings, &d, &err) != 0) {
         plan_free(&p);
         return cli_report_error(&err);
     }

@@ -32,11 +32,30 @@ static const char *const field_names[ROUTE_FIELD_COUNT] = {
     [ROUTE_FIELD_MAX] = "max",
     [ROUTE_FIELD_VALUE] = "value",
     [ROUTE_FIELD_UNIT] = "unit",
+    [ROUTE_FIELD_BATCH_MIN] = "batch_min",
+    [ROUTE_FIELD_BATCH_MAX] = "batch_max",
+    [ROUTE_FIELD_CASCADE_INTERVAL] = "cascade_interval",
+    [ROUTE_FIELD_SETUP] = "setup",
+    [ROUTE_FIELD_SETUP_TIME] = "setup_time",
+    [ROUTE_FIELD_SAMPLE] = "sample",
+    [ROUTE_FIELD_REWORK_TO] = "rework_to",
+    [ROUTE_FIELD_REWORK_PROB] = "rework_prob",
+    [ROUTE_FIELD_SCRAP_PROB] = "scrap_prob",
+    [ROUTE_FIELD_SAME_TOOL_AS] = "same_tool_as",
+    [ROUTE_FIELD_CQT_TO] = "cqt_to",
+    [ROUTE_FIELD_CQT_LIMIT] = "cqt_limit",
+    [ROUTE_FIELD_CQT_ACTION] = "cqt_action",
+    [ROUTE_FIELD_STEP_PRIORITY] = "step_priority",
 };
 
 const char *route_csv_field_name(enum route_field field)
 {
     return (unsigned)field < ROUTE_FIELD_COUNT ? field_names[field] : "?";
+}
+
+const char *const *route_csv_field_names(void)
+{
+    return field_names;
 }
 
 int route_csv_field_from_name(const char *name, size_t length)
@@ -548,15 +567,382 @@ int route_csv_check_step_limit(int64_t step_count, int64_t other_steps,
     return 0;
 }
 
-int route_csv_add_step(product *p, const route_text fields[ROUTE_FIELD_COUNT],
-                       int32_t step_number, double default_unit_days,
-                       const route_groups *groups, const route_where *where,
+/* --- realism keys of a step ---------------------------------------------- */
+
+enum ref_kind { REF_REWORK_TO, REF_SAME_TOOL_AS, REF_CQT_TO };
+
+struct route_ref {
+    enum ref_kind kind;
+    int32_t step;               /* index of the step that refers */
+    char *text;                 /* the reference as written */
+    const char *path;           /* where it was written */
+    int line;
+    int col;
+    double limit_days;          /* REF_CQT_TO */
+    enum cqt_action action;
+};
+
+void route_csv_target_init(route_target *t, model *m, int32_t index,
+                           double default_unit_days,
+                           const route_groups *groups, int64_t other_steps)
+{
+    memset(t, 0, sizeof *t);
+    t->m = m;
+    t->p = &m->products[index];
+    t->product = index;
+    t->default_unit_days = default_unit_days;
+    t->groups = groups;
+    t->other_steps = other_steps;
+}
+
+static void refs_clear(route_target *t)
+{
+    for (size_t i = 0; i < t->nrefs; i++)
+        free(t->refs[i].text);
+    t->nrefs = 0;
+}
+
+void route_csv_target_free(route_target *t)
+{
+    refs_clear(t);
+    free(t->refs);
+    t->refs = NULL;
+    t->refs_capacity = 0;
+}
+
+int32_t route_csv_step_number(const char *text)
+{
+    int64_t n = 0;
+
+    if (text[0] != '#' || text[1] == '\0')
+        return 0;
+    for (const char *c = text + 1; *c; c++) {
+        if (*c < '0' || *c > '9')
+            return 0;
+        n = n * 10 + (*c - '0');
+        if (n > MODEL_MAX_STEPS)
+            return 0;
+    }
+    return (int32_t)n;
+}
+
+static int nomem_at(const route_where *where, ws_error *err)
+{
+    return ws_error_set(err, WS_ENOMEM, where->path, 0, 0, "out of memory");
+}
+
+static int add_ref(route_target *t, enum ref_kind kind, int32_t step,
+                   const route_where *where, const route_text *field,
+                   route_ref **out, ws_error *err)
+{
+    route_ref *r;
+
+    if (t->nrefs == t->refs_capacity) {
+        size_t cap = t->refs_capacity ? t->refs_capacity * 2 : 16;
+        route_ref *p = realloc(t->refs, cap * sizeof *p);
+        if (!p)
+            return nomem_at(where, err);
+        t->refs = p;
+        t->refs_capacity = cap;
+    }
+    r = &t->refs[t->nrefs];
+    memset(r, 0, sizeof *r);
+    r->text = malloc(field->length + 1);
+    if (!r->text)
+        return nomem_at(where, err);
+    memcpy(r->text, field->text, field->length + 1);
+    r->kind = kind;
+    r->step = step;
+    r->path = text_path(where, field);
+    r->line = field->line;
+    r->col = field->col;
+    t->nrefs++;
+    if (out)
+        *out = r;
+    return 0;
+}
+
+static int field_double(const route_text fields[ROUTE_FIELD_COUNT],
+                        enum route_field f, const route_where *where,
+                        double *out, ws_error *err)
+{
+    const route_text *t = &fields[f];
+    const char *why;
+
+    if (route_csv_parse_double(t->text, t->length, out, &why) != 0)
+        return ws_error_set(err, WS_EDATA, text_path(where, t), t->line,
+                            t->col, "'%s' %s: '%s'", field_names[f], why,
+                            t->text);
+    return 0;
+}
+
+static int field_int(const route_text fields[ROUTE_FIELD_COUNT],
+                     enum route_field f, int64_t min, int64_t max,
+                     const route_where *where, int32_t *out, ws_error *err)
+{
+    const route_text *t = &fields[f];
+    const char *why;
+    int64_t v = 0;
+
+    if (route_csv_parse_int64(t->text, t->length, &v, &why) != 0)
+        return ws_error_set(err, WS_EDATA, text_path(where, t), t->line,
+                            t->col, "'%s' %s: '%s'", field_names[f], why,
+                            t->text);
+    if (v < min || v > max)
+        return ws_error_set(err, WS_EDATA, text_path(where, t), t->line,
+                            t->col, "'%s' must be an integer from %lld to "
+                            "%lld (got %lld)", field_names[f], (long long)min,
+                            (long long)max, (long long)v);
+    *out = (int32_t)v;
+    return 0;
+}
+
+/* A probability in (0, 1] (open_zero) or [0, 1) (otherwise). */
+static int field_probability(const route_text fields[ROUTE_FIELD_COUNT],
+                             enum route_field f, int open_zero,
+                             const route_where *where, double *out,
+                             ws_error *err)
+{
+    const route_text *t = &fields[f];
+    int rc = field_double(fields, f, where, out, err);
+
+    if (rc != 0)
+        return rc;
+    if (open_zero ? !(*out > 0.0 && *out <= 1.0)
+                  : !(*out >= 0.0 && *out < 1.0))
+        return ws_error_set(err, WS_EDATA, text_path(where, t), t->line,
+                            t->col, "'%s' must be a probability %s (got %g)",
+                            field_names[f],
+                            open_zero ? "> 0 and <= 1" : ">= 0 and < 1",
+                            *out);
+    return 0;
+}
+
+/* A duration >= 0 in the step's unit, returned in days. */
+static int field_duration(const route_text fields[ROUTE_FIELD_COUNT],
+                          enum route_field f, double unit_days,
+                          const route_where *where, double *days,
+                          ws_error *err)
+{
+    const route_text *t = &fields[f];
+    double v = 0.0;
+    int rc = field_double(fields, f, where, &v, err);
+
+    if (rc != 0)
+        return rc;
+    if (!(v >= 0.0 && v <= DIST_MAX_TIME))
+        return ws_error_set(err, WS_EDATA, text_path(where, t), t->line,
+                            t->col, "'%s' must be >= 0 and at most %g in "
+                            "its unit (got %g)", field_names[f],
+                            DIST_MAX_TIME, v);
+    *days = v * unit_days;
+    return 0;
+}
+
+/* The key f needs the key needed in the same step. */
+static int field_needs(const route_text fields[ROUTE_FIELD_COUNT],
+                       enum route_field f, enum route_field needed,
+                       const route_where *where, ws_error *err)
+{
+    const route_text *t = &fields[f];
+
+    if (!t->text || fields[needed].text)
+        return 0;
+    return ws_error_set(err, WS_EDATA, text_path(where, t), t->key_line,
+                        t->key_col, "'%s' needs '%s' in the same step",
+                        field_names[f], field_names[needed]);
+}
+
+/* The keys of f that only the model can hold (see route_target). */
+static int field_needs_model(const route_target *t,
+                             const route_text fields[ROUTE_FIELD_COUNT],
+                             enum route_field f, const route_where *where,
+                             ws_error *err)
+{
+    const route_text *x = &fields[f];
+
+    if (t->m || !x->text)
+        return 0;
+    return ws_error_set(err, WS_EDATA, text_path(where, x), x->key_line,
+                        x->key_col, "'%s' is not available for a route "
+                        "read on its own", field_names[f]);
+}
+
+static int read_cqt_action(const route_text fields[ROUTE_FIELD_COUNT],
+                           const route_where *where, enum cqt_action *out,
+                           ws_error *err)
+{
+    static const char *const names[] = {"count", "scrap", "rework"};
+    const route_text *t = &fields[ROUTE_FIELD_CQT_ACTION];
+
+    *out = CQT_COUNT;
+    if (!t->text)
+        return 0;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(t->text, names[i]) == 0) {
+            *out = (enum cqt_action)i;
+            return 0;
+        }
+    return ws_error_set(err, WS_EDATA, text_path(where, t), t->line, t->col,
+                        "unknown cqt_action '%s' (use count, scrap or "
+                        "rework)", t->text);
+}
+
+/* The optional keys of step s (the target's last), checked one by one in
+ * the order of the keys in the format; references are kept for
+ * route_csv_finish. */
+static int add_realism(route_target *t,
+                       const route_text fields[ROUTE_FIELD_COUNT],
+                       route_step *s, double unit_days,
+                       const route_where *where, ws_error *err)
+{
+    const tool_group *g = t->m ? &t->m->groups[s->tool_group] : NULL;
+    const route_text *f;
+    char why[160];
+    int rc = 0;
+    static const enum route_field model_only[] = {
+        ROUTE_FIELD_SETUP, ROUTE_FIELD_SETUP_TIME, ROUTE_FIELD_CQT_TO,
+        ROUTE_FIELD_CQT_LIMIT, ROUTE_FIELD_CQT_ACTION,
+    };
+
+    for (size_t i = 0; rc == 0 && i < sizeof model_only / sizeof *model_only;
+         i++)
+        rc = field_needs_model(t, fields, model_only[i], where, err);
+    if (rc != 0)
+        return rc;
+
+    for (int k = ROUTE_FIELD_BATCH_MIN; k <= ROUTE_FIELD_BATCH_MAX; k++) {
+        f = &fields[k];
+        if (!f->text)
+            continue;
+        rc = field_int(fields, (enum route_field)k, 1, MODEL_MAX_BATCH_WAFERS,
+                       where, k == ROUTE_FIELD_BATCH_MIN ? &s->batch_min
+                                                         : &s->batch_max,
+                       err);
+        if (rc != 0)
+            return rc;
+        /* A batch size on a tool that does not batch is a mistake in the
+         * group or the step, never a setting to ignore. */
+        if (g && !g->batching)
+            return ws_error_set(err, WS_EDATA, text_path(where, f),
+                                f->key_line, f->key_col,
+                                "'%s' needs a tool group with 'batching': "
+                                "'%s' has none", field_names[k], g->name);
+    }
+    if (fields[ROUTE_FIELD_BATCH_MAX].text && s->batch_max < s->batch_min) {
+        f = &fields[ROUTE_FIELD_BATCH_MAX];
+        return ws_error_set(err, WS_EDATA, text_path(where, f), f->line,
+                            f->col, "'batch_max' (%d) must be >= "
+                            "'batch_min' (%d)", (int)s->batch_max,
+                            (int)s->batch_min);
+    }
+
+    if (fields[ROUTE_FIELD_CASCADE_INTERVAL].text) {
+        rc = field_duration(fields, ROUTE_FIELD_CASCADE_INTERVAL, unit_days,
+                            where, &s->cascade_interval_days, err);
+        if (rc != 0)
+            return rc;
+    }
+
+    f = &fields[ROUTE_FIELD_SETUP];
+    if (f->text) {
+        if (route_csv_check_name(f->text, f->length, why, sizeof why) != 0)
+            return field_error(err, where, f, why);
+        if (t->m->nsetups >= MODEL_MAX_SETUPS &&
+            model_find_setup(t->m, f->text) < 0)
+            return ws_error_set(err, WS_EDATA, text_path(where, f), f->line,
+                                f->col, "too many setups (at most %d)",
+                                MODEL_MAX_SETUPS);
+        s->setup = model_intern_setup(t->m, f->text);
+        if (s->setup < 0)
+            return nomem_at(where, err);
+    }
+    rc = field_needs(fields, ROUTE_FIELD_SETUP_TIME, ROUTE_FIELD_SETUP, where,
+                     err);
+    if (rc == 0 && fields[ROUTE_FIELD_SETUP_TIME].text) {
+        double days, param[3] = {0.0, 0.0, 0.0};
+        rc = field_duration(fields, ROUTE_FIELD_SETUP_TIME, unit_days, where,
+                            &days, err);
+        if (rc != 0)
+            return rc;
+        param[0] = days;
+        if (dist_init(&s->setup_time, DIST_CONSTANT, param, why,
+                      sizeof why) != 0)
+            return field_error(err, where, &fields[ROUTE_FIELD_SETUP_TIME],
+                               why);
+        s->has_setup_time = 1;
+    }
+    if (rc != 0)
+        return rc;
+
+    if (fields[ROUTE_FIELD_SAMPLE].text) {
+        rc = field_probability(fields, ROUTE_FIELD_SAMPLE, 1, where,
+                               &s->sample_prob, err);
+        if (rc != 0)
+            return rc;
+    }
+
+    rc = field_needs(fields, ROUTE_FIELD_REWORK_TO, ROUTE_FIELD_REWORK_PROB,
+                     where, err);
+    if (rc == 0)
+        rc = field_needs(fields, ROUTE_FIELD_REWORK_PROB,
+                         ROUTE_FIELD_REWORK_TO, where, err);
+    if (rc == 0 && fields[ROUTE_FIELD_REWORK_PROB].text)
+        rc = field_probability(fields, ROUTE_FIELD_REWORK_PROB, 0, where,
+                               &s->rework_prob, err);
+    if (rc == 0 && fields[ROUTE_FIELD_REWORK_TO].text)
+        rc = add_ref(t, REF_REWORK_TO, t->p->nsteps - 1, where,
+                     &fields[ROUTE_FIELD_REWORK_TO], NULL, err);
+    if (rc == 0 && fields[ROUTE_FIELD_SCRAP_PROB].text)
+        rc = field_probability(fields, ROUTE_FIELD_SCRAP_PROB, 0, where,
+                               &s->scrap_prob, err);
+    if (rc == 0 && fields[ROUTE_FIELD_SAME_TOOL_AS].text)
+        rc = add_ref(t, REF_SAME_TOOL_AS, t->p->nsteps - 1, where,
+                     &fields[ROUTE_FIELD_SAME_TOOL_AS], NULL, err);
+    if (rc != 0)
+        return rc;
+
+    rc = field_needs(fields, ROUTE_FIELD_CQT_LIMIT, ROUTE_FIELD_CQT_TO, where,
+                     err);
+    if (rc == 0)
+        rc = field_needs(fields, ROUTE_FIELD_CQT_ACTION, ROUTE_FIELD_CQT_TO,
+                         where, err);
+    if (rc == 0)
+        rc = field_needs(fields, ROUTE_FIELD_CQT_TO, ROUTE_FIELD_CQT_LIMIT,
+                         where, err);
+    if (rc == 0 && fields[ROUTE_FIELD_CQT_TO].text) {
+        double limit;
+        enum cqt_action action;
+        route_ref *ref;
+        rc = field_duration(fields, ROUTE_FIELD_CQT_LIMIT, unit_days, where,
+                            &limit, err);
+        if (rc == 0)
+            rc = read_cqt_action(fields, where, &action, err);
+        if (rc == 0)
+            rc = add_ref(t, REF_CQT_TO, t->p->nsteps - 1, where,
+                         &fields[ROUTE_FIELD_CQT_TO], &ref, err);
+        if (rc == 0) {
+            ref->limit_days = limit;
+            ref->action = action;
+        }
+    }
+    if (rc == 0 && fields[ROUTE_FIELD_STEP_PRIORITY].text)
+        rc = field_int(fields, ROUTE_FIELD_STEP_PRIORITY, -1000000000,
+                       1000000000, where, &s->step_priority, err);
+    return rc;
+}
+
+int route_csv_add_step(route_target *t,
+                       const route_text fields[ROUTE_FIELD_COUNT],
+                       int32_t step_number, const route_where *where,
                        ws_error *err)
 {
     const route_text *group = &fields[ROUTE_FIELD_TOOL_GROUP];
     const route_text *name = &fields[ROUTE_FIELD_STEP];
     const route_text *per = &fields[ROUTE_FIELD_PER];
+    const route_text *unit = &fields[ROUTE_FIELD_UNIT];
     enum time_per time_per = TIME_PER_LOT;
+    double unit_days = t->default_unit_days;
     char default_name[32];
     char why[160];
     int32_t g;
@@ -568,7 +954,7 @@ int route_csv_add_step(product *p, const route_text fields[ROUTE_FIELD_COUNT],
         return ws_error_set(err, WS_EDATA, where->path, where->line,
                             where->col, "step %d has no 'tool_group'",
                             (int)step_number);
-    g = route_csv_groups_find(groups, group->text);
+    g = route_csv_groups_find(t->groups, group->text);
     if (g < 0)
         return ws_error_set(err, WS_EDATA, text_path(where, group),
                             group->line, group->col, "unknown tool group '%s'",
@@ -589,18 +975,198 @@ int route_csv_add_step(product *p, const route_text fields[ROUTE_FIELD_COUNT],
                                 "unknown 'per' value '%s' (use wafer, lot "
                                 "or batch)", per->text);
     }
-    rc = route_csv_build_dist(fields, default_unit_days, where, &time, err);
+    rc = route_csv_build_dist(fields, t->default_unit_days, where, &time,
+                              err);
     if (rc != 0)
         return rc;
+    /* build_dist has checked the unit. */
+    if (unit->text)
+        unit_days = route_csv_unit_days(unit->text, unit->length);
     snprintf(default_name, sizeof default_name, "step %d", (int)step_number);
-    s = model_add_step(p, name->text ? name->text : default_name);
+    s = model_add_step(t->p, name->text ? name->text : default_name);
     if (!s)
-        return ws_error_set(err, WS_ENOMEM, where->path, 0, 0,
-                            "out of memory");
+        return nomem_at(where, err);
     s->tool_group = g;
     s->per = time_per;
     s->time = time;
+    return add_realism(t, fields, s, unit_days, where, err);
+}
+
+/* Step names sorted for references by name: a route of 1e5 steps may have
+ * as many references. */
+typedef struct step_entry {
+    const char *name;
+    int32_t index;
+} step_entry;
+
+static int compare_steps(const void *a, const void *b)
+{
+    const step_entry *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+
+    if (c != 0)
+        return c;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+static const char *group_name(const route_target *t, int32_t g)
+{
+    for (int32_t i = 0; i < t->groups->count; i++)
+        if (t->groups->entries[i].index == g)
+            return t->groups->entries[i].name;
+    return "?";
+}
+
+static int resolve_ref(const route_target *t, const route_ref *r,
+                       const step_entry *sorted, int32_t *out, ws_error *err)
+{
+    static const char *const keys[] = {"rework_to", "same_tool_as",
+                                       "cqt_to"};
+    const product *p = t->p;
+    const char *key = keys[r->kind];
+    int32_t number, target, self = r->step + 1;
+
+    if (r->text[0] == '#' && r->text[1] >= '0' && r->text[1] <= '9') {
+        number = route_csv_step_number(r->text);
+        if (number == 0 || number > p->nsteps)
+            return ws_error_set(err, WS_EDATA, r->path, r->line, r->col,
+                                "'%s': there is no step %s: the route of "
+                                "product '%s' has %d steps", key, r->text,
+                                p->name, (int)p->nsteps);
+        target = number - 1;
+    } else {
+        step_entry probe = {r->text, -1};
+        size_t lo = 0, hi = (size_t)p->nsteps;
+        /* The first entry with this name. */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (compare_steps(&sorted[mid], &probe) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo == (size_t)p->nsteps || strcmp(sorted[lo].name, r->text) != 0) {
+            const char *names[ROUTE_CSV_LIST_NAMES];
+            size_t shown = 0;
+            char list[512];
+            while (shown < ROUTE_CSV_LIST_NAMES && shown < (size_t)p->nsteps) {
+                names[shown] = p->steps[shown].name;
+                shown++;
+            }
+            route_csv_list_names(names, shown, (size_t)p->nsteps, list,
+                                 sizeof list);
+            return ws_error_set(err, WS_EDATA, r->path, r->line, r->col,
+                                "'%s': no step '%s' in the route of product "
+                                "'%s' (steps: %s)", key, r->text, p->name,
+                                list);
+        }
+        if (lo + 1 < (size_t)p->nsteps &&
+            strcmp(sorted[lo + 1].name, r->text) == 0)
+            return ws_error_set(err, WS_EDATA, r->path, r->line, r->col,
+                                "'%s': step name '%s' is ambiguous: steps "
+                                "#%d and #%d of the route of product '%s' "
+                                "have it (use #N to choose one)", key,
+                                r->text, (int)sorted[lo].index + 1,
+                                (int)sorted[lo + 1].index + 1, p->name);
+        target = sorted[lo].index;
+    }
+    switch (r->kind) {
+    case REF_REWORK_TO:
+        /* Forward rework could send a lot round a loop of steps. */
+        if (target > r->step)
+            return ws_error_set(err, WS_EDATA, r->path, r->line, r->col,
+                                "'rework_to' must be this step or an "
+                                "earlier one: step #%d comes after this "
+                                "step #%d (rework goes back)",
+                                (int)target + 1, (int)self);
+        break;
+    case REF_SAME_TOOL_AS:
+        if (target >= r->step)
+            return ws_error_set(err, WS_EDATA, r->path, r->line, r->col,
+                                "'same_tool_as' must be an earlier step: "
+                                "step #%d is not before this step #%d",
+                                (int)target + 1, (int)self);
+        if (p->steps[target].tool_group != p->steps[r->step].tool_group)
+            return ws_error_set(err, WS_EDATA, r->path, r->line, r->col,
+                                "'same_tool_as': step #%d runs on tool group "
+                                "'%s', this step on '%s'; the same tool "
+                                "needs the same group", (int)target + 1,
+                                group_name(t, p->steps[target].tool_group),
+                                group_name(t, p->steps[r->step].tool_group));
+        break;
+    case REF_CQT_TO:
+        if (target <= r->step)
+            return ws_error_set(err, WS_EDATA, r->path, r->line, r->col,
+                                "'cqt_to' must be a later step: step #%d is "
+                                "not after this step #%d", (int)target + 1,
+                                (int)self);
+        break;
+    }
+    *out = target;
     return 0;
+}
+
+int route_csv_finish(route_target *t, ws_error *err)
+{
+    product *p = t->p;
+    step_entry *sorted = NULL;
+    int rc = 0;
+
+    for (size_t i = 0; i < t->nrefs; i++)
+        if (!(t->refs[i].text[0] == '#' && t->refs[i].text[1] >= '0' &&
+              t->refs[i].text[1] <= '9')) {
+            sorted = malloc((size_t)p->nsteps * sizeof *sorted);
+            if (!sorted) {
+                refs_clear(t);
+                return ws_error_set(err, WS_ENOMEM, NULL, 0, 0,
+                                    "out of memory");
+            }
+            for (int32_t s = 0; s < p->nsteps; s++) {
+                sorted[s].name = p->steps[s].name;
+                sorted[s].index = s;
+            }
+            qsort(sorted, (size_t)p->nsteps, sizeof *sorted, compare_steps);
+            break;
+        }
+    for (size_t i = 0; rc == 0 && i < t->nrefs; i++) {
+        const route_ref *r = &t->refs[i];
+        int32_t target;
+        time_constraint *c;
+
+        rc = resolve_ref(t, r, sorted, &target, err);
+        if (rc != 0)
+            break;
+        switch (r->kind) {
+        case REF_REWORK_TO:
+            p->steps[r->step].rework_to = target;
+            break;
+        case REF_SAME_TOOL_AS:
+            p->steps[r->step].same_tool_as = target;
+            break;
+        case REF_CQT_TO:
+            if (t->m->nconstraints >= MODEL_MAX_CONSTRAINTS) {
+                rc = ws_error_set(err, WS_EDATA, r->path, r->line, r->col,
+                                  "too many time constraints (at most %d in "
+                                  "all routes)", MODEL_MAX_CONSTRAINTS);
+                break;
+            }
+            c = model_add_constraint(t->m);
+            if (!c) {
+                rc = ws_error_set(err, WS_ENOMEM, NULL, 0, 0,
+                                  "out of memory");
+                break;
+            }
+            c->product = t->product;
+            c->from_step = r->step;
+            c->to_step = target;
+            c->limit_days = r->limit_days;
+            c->action = r->action;
+            break;
+        }
+    }
+    free(sorted);
+    refs_clear(t);
+    return rc;
 }
 
 /* --- CSV records ---------------------------------------------------- */
@@ -869,6 +1435,26 @@ int route_csv_read(product *p, const char *text, size_t length,
                    const route_override *overrides, size_t noverrides,
                    ws_error *err)
 {
+    route_target t;
+    int rc;
+
+    memset(&t, 0, sizeof t);
+    t.p = p;
+    t.product = -1;
+    t.default_unit_days = default_unit_days;
+    t.groups = groups;
+    t.other_steps = other_steps;
+    rc = route_csv_read_route(&t, text, length, path, overrides, noverrides,
+                              err);
+    route_csv_target_free(&t);
+    return rc;
+}
+
+int route_csv_read_route(route_target *t, const char *text, size_t length,
+                         const char *path, const route_override *overrides,
+                         size_t noverrides, ws_error *err)
+{
+    product *p = t->p;
     csv_reader r = {0};
     int columns[ROUTE_FIELD_COUNT];     /* field of each header cell */
     size_t ncolumns;
@@ -956,24 +1542,24 @@ int route_csv_read(product *p, const char *text, size_t length,
                               "%zu columns", r.ncells, ncolumns);
             goto out;
         }
-        rc = route_csv_check_step_limit(nsteps, other_steps, path,
+        rc = route_csv_check_step_limit(nsteps, t->other_steps, path,
                                         r.record_line, 1, err);
         if (rc != 0)
             goto out;
         memset(fields, 0, sizeof fields);
         for (size_t i = 0; i < ncolumns; i++) {
             const csv_cell *c = &r.cells[i];
-            route_text *t = &fields[columns[i]];
+            route_text *cell = &fields[columns[i]];
             /* An empty cell means the key is absent, so one file can mix
              * kinds of distribution in the same columns. */
             if (c->length == 0)
                 continue;
-            t->text = r.buf + c->offset;
-            t->length = c->length;
-            t->line = c->line;
-            t->col = c->col;
-            t->key_line = c->line;
-            t->key_col = c->col;
+            cell->text = r.buf + c->offset;
+            cell->length = c->length;
+            cell->line = c->line;
+            cell->col = c->col;
+            cell->key_line = c->line;
+            cell->key_col = c->col;
         }
         where.path = path;
         where.line = r.record_line;
@@ -982,8 +1568,7 @@ int route_csv_read(product *p, const char *text, size_t length,
         rc = override_row(overrides, noverrides, matched, fields, nsteps, p,
                           err);
         if (rc == 0)
-            rc = route_csv_add_step(p, fields, nsteps, default_unit_days,
-                                    groups, &where, err);
+            rc = route_csv_add_step(t, fields, nsteps, &where, err);
         if (rc != 0)
             goto out;
     }
@@ -995,6 +1580,8 @@ int route_csv_read(product *p, const char *text, size_t length,
                           "header");
     else
         rc = override_unmatched(overrides, noverrides, matched, p, err);
+    if (rc == 0)
+        rc = route_csv_finish(t, err);
 out:
     free(matched);
     csv_free(&r);

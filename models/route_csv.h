@@ -24,7 +24,9 @@
 #define ROUTE_CSV_MAX_TOTAL_STEPS 1000000
 
 /* The keys of a route step; ROUTE_FIELD_DISTRIBUTION..ROUTE_FIELD_UNIT are
- * also the keys of a distribution mapping. */
+ * also the keys of a distribution mapping.  The keys from
+ * ROUTE_FIELD_BATCH_MIN on are optional realism (docs/scenario-format.md,
+ * "Routes"). */
 enum route_field {
     ROUTE_FIELD_STEP,
     ROUTE_FIELD_TOOL_GROUP,
@@ -38,6 +40,20 @@ enum route_field {
     ROUTE_FIELD_MAX,
     ROUTE_FIELD_VALUE,
     ROUTE_FIELD_UNIT,
+    ROUTE_FIELD_BATCH_MIN,
+    ROUTE_FIELD_BATCH_MAX,
+    ROUTE_FIELD_CASCADE_INTERVAL,
+    ROUTE_FIELD_SETUP,
+    ROUTE_FIELD_SETUP_TIME,
+    ROUTE_FIELD_SAMPLE,
+    ROUTE_FIELD_REWORK_TO,
+    ROUTE_FIELD_REWORK_PROB,
+    ROUTE_FIELD_SCRAP_PROB,
+    ROUTE_FIELD_SAME_TOOL_AS,
+    ROUTE_FIELD_CQT_TO,
+    ROUTE_FIELD_CQT_LIMIT,
+    ROUTE_FIELD_CQT_ACTION,
+    ROUTE_FIELD_STEP_PRIORITY,
     ROUTE_FIELD_COUNT
 };
 
@@ -78,8 +94,10 @@ typedef struct route_groups {
     int32_t count;
 } route_groups;
 
-/* Field name ("tool_group") and its inverse (-1 when unknown). */
+/* Field name ("tool_group") and its inverse (-1 when unknown); all the
+ * names, ROUTE_FIELD_COUNT of them in field order. */
 const char *route_csv_field_name(enum route_field field);
+const char *const *route_csv_field_names(void);
 int route_csv_field_from_name(const char *name, size_t length);
 
 /* The known key closest to name (edit distance <= 2, or a third of the
@@ -126,11 +144,50 @@ int route_csv_check_step_limit(int64_t step_count, int64_t other_steps,
                                const char *path, int line, int col,
                                ws_error *err);
 
-/* Appends step number step_number (1-based, for the default name) to p. */
-int route_csv_add_step(product *p, const route_text fields[ROUTE_FIELD_COUNT],
-                       int32_t step_number, double default_unit_days,
-                       const route_groups *groups, const route_where *where,
+/* A step's reference to another step of its route (rework_to,
+ * same_tool_as, cqt_to), kept until the route is complete. */
+typedef struct route_ref route_ref;
+
+/* Where a route is read to: product p, which is product number product of
+ * m.  Steps may name steps that come after them, so their references wait
+ * in refs until route_csv_finish resolves them.  m may be NULL for a
+ * product outside a model (the fuzz target's): then the keys that need
+ * the model (setup, setup_time, cqt_to, cqt_limit, cqt_action) are
+ * refused and batch sizes are not checked against the tool group. */
+typedef struct route_target {
+    model *m;
+    product *p;
+    int32_t product;
+    double default_unit_days;
+    const route_groups *groups;
+    int64_t other_steps;        /* in the routes read before this one */
+    route_ref *refs;            /* owned */
+    size_t nrefs;
+    size_t refs_capacity;
+} route_target;
+
+/* A target for product number index of m (m non-NULL). */
+void route_csv_target_init(route_target *t, model *m, int32_t index,
+                           double default_unit_days,
+                           const route_groups *groups, int64_t other_steps);
+void route_csv_target_free(route_target *t);
+
+/* Appends step number step_number (1-based, for the default name) to the
+ * target's product. */
+int route_csv_add_step(route_target *t,
+                       const route_text fields[ROUTE_FIELD_COUNT],
+                       int32_t step_number, const route_where *where,
                        ws_error *err);
+
+/* Resolves the references of the steps added (a name must choose exactly
+ * one step; rework_to goes back, same_tool_as back to a step of the same
+ * tool group, cqt_to forward), adds the time constraints to the model and
+ * empties refs. */
+int route_csv_finish(route_target *t, ws_error *err);
+
+/* A step number written "#N" (N >= 1, digits only): N, or 0 when text is
+ * not one.  Other text is a step name. */
+int32_t route_csv_step_number(const char *text);
 
 /* A setting's change to one cell of a route CSV: the field of the step
  * named name (its step cell, or "step N" when that is empty, as changed
@@ -148,11 +205,18 @@ typedef struct route_override {
     int col;
 } route_override;
 
-/* Reads a route CSV (text of length bytes, named path in messages) and
- * appends its steps to p; other_steps is the number of steps in the
- * routes read before (see ROUTE_CSV_MAX_TOTAL_STEPS).  The overrides
- * (noverrides of them, in the order given) change cells of the rows as
- * they are read; each must select exactly one step. */
+/* Reads a route CSV (text of length bytes, named path in messages),
+ * appends its steps to the target's product and finishes the route
+ * (route_csv_finish).  The overrides (noverrides of them, in the order
+ * given) change cells of the rows as they are read; each must select
+ * exactly one step. */
+int route_csv_read_route(route_target *t, const char *text, size_t length,
+                         const char *path, const route_override *overrides,
+                         size_t noverrides, ws_error *err);
+
+/* route_csv_read_route for a product outside a model (see route_target);
+ * other_steps is the number of steps in the routes read before (see
+ * ROUTE_CSV_MAX_TOTAL_STEPS). */
 int route_csv_read(product *p, const char *text, size_t length,
                    const char *path, double default_unit_days,
                    int64_t other_steps, const route_groups *groups,

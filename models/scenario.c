@@ -34,6 +34,7 @@
 #include <libfyaml.h>
 
 #include "models/route_csv.h"
+#include "models/smt2020.h"
 #include "sim/date.h"
 #include "sim/stream.h"
 
@@ -601,6 +602,11 @@ typedef struct reader {
     unsigned *sessions;         /* the tree's count of setting sessions */
     const model *cache;         /* route files read already, or NULL */
     int check_sweep;            /* read the sweep section too */
+    int data_set;               /* an SMT2020 data set was read first */
+    int data_set_as_given;      /* its path is not relative to the file */
+    int32_t data_set_changes;   /* setup changes of the data set */
+    int32_t data_set_groups;    /* tool groups of the data set */
+    char note[MODEL_MAX_NAME + 128];    /* a part of a message */
 } reader;
 
 /* Where a setting was written: "--set PATH=VALUE" (line 0) or a file. */
@@ -852,6 +858,14 @@ static int mapping_fields(reader *r, ynode *map,
 
         if (f < 0)
             continue;
+        /* "rework_to: #3" is a comment in YAML, so a null here is most
+         * likely a step number written without quotes. */
+        if (is_null(v) && (f == ROUTE_FIELD_REWORK_TO ||
+                           f == ROUTE_FIELD_SAME_TOOL_AS ||
+                           f == ROUTE_FIELD_CQT_TO))
+            return fail(r, k, "'%s' has no value (a step number must be "
+                        "quoted in YAML, \"#3\": a plain # starts a "
+                        "comment)", key->text);
         if (is_null(v))
             return fail(r, k, "'%s' has no value", key->text);
         if (v->kind != YNODE_SCALAR)
@@ -874,24 +888,93 @@ static int mapping_fields(reader *r, ynode *map,
 static const char *const dist_keys[] = {
     "distribution", "mean", "cv", "sd", "min", "mode", "max", "value", "unit",
 };
+#define NDIST_KEYS (sizeof dist_keys / sizeof *dist_keys)
 
-static const char *const step_keys[] = {
-    "step", "tool_group", "per", "distribution", "mean", "cv", "sd", "min",
-    "mode", "max", "value", "unit",
-};
+/* The keys of a step are the route fields (route_csv.h). */
+#define step_keys (route_csv_field_names())
+#define NSTEP_KEYS ((size_t)ROUTE_FIELD_COUNT)
 
-static int read_interarrival(reader *r, ynode *map, product *p)
+/* A distribution mapping, its parameters in time_unit unless it has
+ * `unit`. */
+static int read_dist(reader *r, ynode *map, dist *out)
 {
     route_text fields[ROUTE_FIELD_COUNT];
     route_where where = node_where(r, map);
     int rc;
 
-    rc = check_keys(r, map, dist_keys, sizeof dist_keys / sizeof *dist_keys);
+    rc = check_keys(r, map, dist_keys, NDIST_KEYS);
     if (rc == 0)
         rc = mapping_fields(r, map, fields);
     if (rc == 0)
-        rc = route_csv_build_dist(fields, r->unit_days, &where,
-                                  &p->interarrival, r->err);
+        rc = route_csv_build_dist(fields, r->unit_days, &where, out, r->err);
+    return rc;
+}
+
+/* The distribution mapping of key name in map; *at is NULL when absent. */
+static int get_dist(reader *r, ynode *map, const char *name, dist *out,
+                    ynode **at)
+{
+    int rc = get_collection(r, map, name, YNODE_MAPPING,
+                            "a distribution mapping such as "
+                            "{distribution: exponential, mean: 2, unit: h}",
+                            at);
+    if (rc != 0 || !*at)
+        return rc;
+    return read_dist(r, *at, out);
+}
+
+static const char *const duration_keys[] = {"value", "unit"};
+
+/* A duration: a number in time_unit, or {value: N, unit: U}; *days is set
+ * only when the key is there (*at, the value's number, non-NULL). */
+static int get_duration(reader *r, ynode *map, const char *name,
+                        double *days, ynode **at)
+{
+    ynode *key = NULL, *v = lookup(map, name, &key), *unit_at;
+    double x, unit_days = r->unit_days;
+    int rc;
+
+    *at = NULL;
+    if (!v)
+        return 0;
+    if (is_null(v))
+        return fail(r, key, "'%s' has no value; expected a duration (a "
+                    "number in time_unit, or {value: N, unit: h})", name);
+    if (v->kind == YNODE_MAPPING) {
+        rc = check_keys(r, v, duration_keys, 2);
+        if (rc == 0)
+            rc = get_double(r, v, "value", &x, at);
+        if (rc == 0 && !*at)
+            rc = fail(r, v, "'%s' needs 'value'", name);
+        if (rc == 0)
+            rc = get_string(r, v, "unit", &unit_at);
+        if (rc != 0)
+            return rc;
+        if (unit_at) {
+            unit_days = route_csv_unit_days(unit_at->text, unit_at->length);
+            if (unit_days == 0.0)
+                return fail(r, unit_at, "unknown unit '%s' (use s, min, h "
+                            "or d)", unit_at->text);
+        }
+    } else if (v->kind == YNODE_SCALAR) {
+        rc = get_double(r, map, name, &x, at);
+        if (rc != 0)
+            return rc;
+    } else {
+        return fail(r, v, "'%s' must be a duration (a number in time_unit, "
+                    "or {value: N, unit: h}), found %s", name, describe(v));
+    }
+    if (!(x >= 0.0 && x <= DIST_MAX_TIME))
+        return fail(r, *at, "'%s' must be >= 0 and at most %g in its unit "
+                    "(got %g)", name, DIST_MAX_TIME, x);
+    *days = x * unit_days;
+    return 0;
+}
+
+static int read_interarrival(reader *r, ynode *map, product *p)
+{
+    int rc = read_dist(r, map, &p->interarrival);
+
     if (rc != 0)
         return rc;
     /* A zero mean would release infinitely many lots at one instant. */
@@ -901,35 +984,39 @@ static int read_interarrival(reader *r, ynode *map, product *p)
     return 0;
 }
 
-static int read_inline_route(reader *r, ynode *seq, product *p)
+static int read_inline_route(reader *r, ynode *seq, int32_t index)
 {
     int32_t number = 0;
+    route_target t;
+    int rc = 0;
 
     if (seq->count == 0)
         return fail(r, seq, "the route has no steps");
-    for (ynode *item = seq->first; item; item = item->next) {
+    route_csv_target_init(&t, r->m, index, r->unit_days, &r->groups,
+                          r->total_steps);
+    for (ynode *item = seq->first; rc == 0 && item; item = item->next) {
         ynode *step = resolve(item);
         route_text fields[ROUTE_FIELD_COUNT];
         route_where where = node_where(r, item);
-        int rc;
 
-        if (step->kind != YNODE_MAPPING)
-            return fail(r, item, "a route step must be a mapping of keys "
-                        "(tool_group, mean, ...), found %s", describe(step));
+        if (step->kind != YNODE_MAPPING) {
+            rc = fail(r, item, "a route step must be a mapping of keys "
+                      "(tool_group, mean, ...), found %s", describe(step));
+            break;
+        }
         rc = route_csv_check_step_limit(number, r->total_steps, r->path,
                                         item->line, item->col, r->err);
         if (rc == 0)
-            rc = check_keys(r, step, step_keys,
-                        sizeof step_keys / sizeof *step_keys);
+            rc = check_keys(r, step, step_keys, NSTEP_KEYS);
         if (rc == 0)
             rc = mapping_fields(r, step, fields);
         if (rc == 0)
-            rc = route_csv_add_step(p, fields, ++number, r->unit_days,
-                                    &r->groups, &where, r->err);
-        if (rc != 0)
-            return rc;
+            rc = route_csv_add_step(&t, fields, ++number, &where, r->err);
     }
-    return 0;
+    if (rc == 0)
+        rc = route_csv_finish(&t, r->err);
+    route_csv_target_free(&t);
+    return rc;
 }
 
 /* The text of route file joined if m read it, else NULL. */
@@ -941,22 +1028,35 @@ static const char *source_text(const model *m, const char *joined)
     return NULL;
 }
 
-static int read_csv_route(reader *r, ynode *value, product *p)
+/* path joined to the scenario's directory (a fresh string), or NULL. */
+static char *join_path(const reader *r, const char *path)
+{
+    size_t prefix = path[0] == '/' ? 0 : r->dir_length;
+    size_t length = strlen(path);
+    char *joined = malloc(prefix + length + 1);
+
+    if (joined) {
+        memcpy(joined, r->path, prefix);
+        memcpy(joined + prefix, path, length + 1);
+    }
+    return joined;
+}
+
+static int read_csv_route(reader *r, ynode *value, int32_t index)
 {
     const char *route = value->text;
-    size_t prefix = route[0] == '/' ? 0 : r->dir_length;
-    size_t length = strlen(route);
     char *joined, *text = NULL;
     size_t text_length = 0;
     const char *stored;
     int cached = 0;
     route_override *changes = NULL;
     size_t nchanges = 0;
+    route_target t;
     int rc, e;
 
-    if (length == 0)
+    if (value->length == 0)
         return fail(r, value, "'route' is an empty path");
-    if (length != value->length)
+    if (strlen(route) != value->length)
         return fail(r, value, "'route' contains a NUL character");
     /* Settings' changes to cells, oldest first as route_csv_read wants. */
     for (const yoverride *o = value->overrides; o; o = o->next)
@@ -969,13 +1069,13 @@ static int read_csv_route(reader *r, ynode *value, product *p)
         for (const yoverride *o = value->overrides; o; o = o->next)
             changes[--i] = o->change;
     }
-    joined = malloc(prefix + length + 1);
+    joined = join_path(r, route);
     if (!joined) {
         free(changes);
         return nomem(r);
     }
-    memcpy(joined, r->path, prefix);
-    memcpy(joined + prefix, route, length + 1);
+    route_csv_target_init(&t, r->m, index, r->unit_days, &r->groups,
+                          r->total_steps);
 
     /* Products sharing a route file read it once and store it once; the
      * points of a sweep read it from the first point's model. */
@@ -983,14 +1083,11 @@ static int read_csv_route(reader *r, ynode *value, product *p)
     if (!stored && r->cache && (stored = source_text(r->cache, joined)))
         cached = 1;
     if (stored) {
-        rc = route_csv_read(p, stored, strlen(stored), joined, r->unit_days,
-                            r->total_steps, &r->groups, changes, nchanges,
-                            r->err);
+        rc = route_csv_read_route(&t, stored, strlen(stored), joined, changes,
+                                  nchanges, r->err);
         if (rc == 0 && cached && model_add_source(r->m, joined, stored) != 0)
             rc = nomem(r);
-        free(changes);
-        free(joined);
-        return rc;
+        goto out;
     }
     e = route_csv_read_file(joined, &text, &text_length);
     if (e != 0) {
@@ -1003,25 +1100,66 @@ static int read_csv_route(reader *r, ynode *value, product *p)
         rc = e == ENOMEM ? nomem(r)
                          : fail(r, value, "cannot read route file '%s': %s",
                                 joined, reason);
-        free(changes);
-        free(joined);
-        return rc;
+        goto out;
     }
-    rc = route_csv_read(p, text, text_length, joined, r->unit_days,
-                        r->total_steps, &r->groups, changes, nchanges,
-                        r->err);
+    rc = route_csv_read_route(&t, text, text_length, joined, changes,
+                              nchanges, r->err);
     if (rc == 0 && model_add_source(r->m, joined, text) != 0)
         rc = nomem(r);
+out:
+    route_csv_target_free(&t);
     free(changes);
     free(text);
     free(joined);
     return rc;
 }
 
+/* "A, B, C": the names of the model's groups (what 0) or products (1). */
+static void model_names(const model *m, int what, char *buf, size_t size)
+{
+    const char *names[ROUTE_CSV_LIST_NAMES] = {NULL};
+    int32_t total = what == 0 ? m->ngroups : m->nproducts;
+    size_t shown = 0;
+
+    while (shown < ROUTE_CSV_LIST_NAMES && shown < (size_t)total) {
+        names[shown] = what == 0 ? m->groups[shown].name
+                                 : m->products[shown].name;
+        shown++;
+    }
+    route_csv_list_names(names, shown, (size_t)total, buf, size);
+}
+
+/* The entry of a data-set scenario that a setting made up (its key is the
+ * setting's) names nothing in the data set: the setting's mistake. */
+static int check_made_up(reader *r, const ynode *k, const ynode *key,
+                         int what)
+{
+    char list[512];
+
+    model_names(r->m, what, list, sizeof list);
+    return fail(r, k, "no %s '%s' (%s: %s)",
+                what == 0 ? "tool group" : "product", key->text,
+                what == 0 ? "tool groups" : "products", list);
+}
+
+/* A product's release: exactly one of these (at most one in an override
+ * of a data set's product). */
+static const char *const release_keys[] = {
+    "wafers_per_month", "lots_per_day", "interarrival", "release",
+};
+#define NRELEASE_KEYS (sizeof release_keys / sizeof *release_keys)
+
 static const char *const product_keys[] = {
     "route", "lot_size", "wafers_per_month", "lots_per_day", "interarrival",
-    "first_release_day",
+    "release", "conwip_lots", "first_release_day", "priority", "due",
+    "due_factor",
 };
+#define NPRODUCT_KEYS (sizeof product_keys / sizeof *product_keys)
+
+/* Priorities of lots: larger is more urgent (MODEL_HOT_PRIORITY). */
+#define MAX_PRIORITY 1000000
+/* CONWIP caps, lots. */
+#define MAX_CONWIP_LOTS 1000000
 
 /* A product's value must be a mapping (settings check it the same way). */
 static int check_product_spec(reader *r, ynode *k, const ynode *key,
@@ -1036,15 +1174,118 @@ static int check_product_spec(reader *r, ynode *k, const ynode *key,
     return 0;
 }
 
+/* The release of p from the key chosen (one of release_keys). */
+static int read_release(reader *r, ynode *spec, ynode *chosen, product *p)
+{
+    const char *name = chosen ? resolve(chosen)->text : "";
+    ynode *at, *lots_at, *lots_key = NULL;
+    int64_t lots;
+    double v;
+    int rc;
+
+    rc = get_int(r, spec, "conwip_lots", 1, MAX_CONWIP_LOTS, &lots,
+                 &lots_at);
+    if (rc != 0)
+        return rc;
+    lookup(spec, "conwip_lots", &lots_key);
+    if (!chosen) {
+        rc = 0;             /* an override keeps the data set's release */
+    } else if (strcmp(name, "interarrival") == 0) {
+        ynode *ia;
+        rc = get_collection(r, spec, "interarrival", YNODE_MAPPING,
+                            "a distribution mapping", &ia);
+        if (rc == 0)
+            rc = read_interarrival(r, ia, p);
+    } else if (strcmp(name, "release") == 0) {
+        rc = get_string(r, spec, "release", &at);
+        if (rc != 0)
+            return rc;
+        if (strcmp(at->text, "conwip") == 0) {
+            if (!lots_at && p->release != RELEASE_CONWIP)
+                return fail(r, at, "'release: conwip' needs 'conwip_lots', "
+                            "the most lots of the product in the fab");
+            p->release = RELEASE_CONWIP;
+        } else if (strcmp(at->text, "none") == 0) {
+            p->release = RELEASE_NONE;
+        } else {
+            return fail(r, at, "unknown release '%s' (use conwip or none; "
+                        "a rate is wafers_per_month, lots_per_day or "
+                        "interarrival)", at->text);
+        }
+    } else {
+        rc = get_double(r, spec, name, &v, &at);
+        if (rc != 0)
+            return rc;
+        if (!(v > 0.0))
+            return fail(r, at, "'%s' must be > 0 (got %g)", name, v);
+        p->release = RELEASE_INTERVAL;
+        p->release_interval_days =
+            strcmp(name, "wafers_per_month") == 0
+                ? (double)p->lot_size * DAYS_PER_MONTH / v
+                : 1.0 / v;
+        if (!(p->release_interval_days > 0.0) ||
+            !isfinite(p->release_interval_days))
+            return fail(r, at, "'%s' gives a release interval out of range",
+                        name);
+    }
+    if (rc != 0)
+        return rc;
+    if (lots_at && p->release != RELEASE_CONWIP)
+        return fail(r, lots_key, "'conwip_lots' needs 'release: conwip'");
+    if (lots_at)
+        p->conwip_lots = (int32_t)lots;
+    return 0;
+}
+
+/* The first of keys (n of them) written in spec, and an error at the
+ * second one written; what names them in the message. */
+static int one_of(reader *r, ynode *spec, const char *const *keys, size_t n,
+                  const char *what, ynode **chosen)
+{
+    *chosen = NULL;
+    for (ynode *kk = spec->first; kk && kk->next; kk = kk->next->next) {
+        ynode *name = resolve(kk);
+        for (size_t i = 0; i < n; i++) {
+            if (!key_is(name, keys[i]))
+                continue;
+            if (*chosen)
+                return fail(r, kk, "give only one of %s ('%s' is already "
+                            "given)", what, resolve(*chosen)->text);
+            *chosen = kk;
+        }
+    }
+    return 0;
+}
+
+static const char *const due_keys[] = {"due", "due_factor"};
+
+/* " (not a product of the data set; did you mean 'x'?)" for the new
+ * product index of a data set's scenario, in the reader's buffer: a typo
+ * in a product to change makes a new one. */
+static const char *not_in_data_set(reader *r, int32_t index)
+{
+    const model *m = r->m;
+    const char **names = malloc(((size_t)index + 1) * sizeof *names);
+    const char *hint = NULL;
+
+    for (int32_t p = 0; names && p < index; p++)
+        names[p] = m->products[p].name;
+    if (names)
+        hint = route_csv_suggest(m->products[index].name, names,
+                                 (size_t)index);
+    snprintf(r->note, sizeof r->note, " (it is not a product of the data "
+             "set%s%s%s)", hint ? "; did you mean '" : "", hint ? hint : "",
+             hint ? "'?" : "");
+    free(names);
+    return r->note;
+}
+
 static int read_product(reader *r, ynode *k, ynode *spec)
 {
-    static const char *const release_keys[] = {
-        "wafers_per_month", "lots_per_day", "interarrival",
-    };
-    ynode *key = resolve(k), *at, *route, *chosen = NULL;
-    const char *chosen_name = NULL;
-    int64_t lot_size = r->lot_size;
-    int32_t index;
+    ynode *key = resolve(k), *at, *route, *chosen, *due_choice;
+    int64_t lot_size = r->lot_size, i64;
+    int32_t index = -1;
+    int is_new = 0;
     product *p;
     double v;
     int rc;
@@ -1054,88 +1295,124 @@ static int read_product(reader *r, ynode *k, ynode *spec)
         rc = check_product_spec(r, k, key, spec);
     if (rc != 0)
         return rc;
-    rc = check_keys(r, spec, product_keys,
-                    sizeof product_keys / sizeof *product_keys);
+    rc = check_keys(r, spec, product_keys, NPRODUCT_KEYS);
     if (rc != 0)
         return rc;
-    index = model_add_product(r->m, key->text);
-    if (index < 0)
-        return nomem(r);
+    if (r->data_set)
+        index = model_find_product(r->m, key->text);
+    if (index < 0 && k->origin)
+        return check_made_up(r, k, key, 1);
+    if (index < 0) {
+        if (r->m->nproducts >= MODEL_MAX_PRODUCTS)
+            return fail(r, k, "too many products (at most %d)",
+                        MODEL_MAX_PRODUCTS);
+        index = model_add_product(r->m, key->text);
+        if (index < 0)
+            return nomem(r);
+        r->m->products[index].lot_size = (int32_t)lot_size;
+        is_new = 1;
+    } else {
+        ynode *route_key = NULL;
+        if (lookup(spec, "route", &route_key))
+            return fail(r, route_key, "'route' cannot replace the route of "
+                        "product '%s' of the data set (its orders, WIP and "
+                        "time constraints refer to its steps); add a "
+                        "product of another name instead", key->text);
+    }
     p = &r->m->products[index];
 
     rc = get_int(r, spec, "lot_size", 1, MODEL_MAX_LOT_SIZE, &lot_size, &at);
     if (rc != 0)
         return rc;
-    p->lot_size = (int32_t)lot_size;
+    if (at)
+        p->lot_size = (int32_t)lot_size;
 
-    /* Exactly one release rate; report the second one written. */
-    for (ynode *kk = spec->first; kk && kk->next; kk = kk->next->next) {
-        ynode *name = resolve(kk);
-        for (size_t i = 0; i < 3; i++) {
-            if (!key_is(name, release_keys[i]))
-                continue;
-            if (chosen)
-                return fail(r, kk, "give only one of 'wafers_per_month', "
-                            "'lots_per_day' and 'interarrival' ('%s' is "
-                            "already given)", chosen_name);
-            chosen = kk;
-            chosen_name = release_keys[i];
-        }
-    }
-    if (!chosen)
+    /* Exactly one release; an override of a data set's product keeps its
+     * release when it gives none. */
+    rc = one_of(r, spec, release_keys, NRELEASE_KEYS, "'wafers_per_month', "
+                "'lots_per_day', 'interarrival' and 'release'", &chosen);
+    if (rc != 0)
+        return rc;
+    if (!chosen && is_new)
         return fail(r, spec, "product '%s' needs one of 'wafers_per_month', "
-                    "'lots_per_day' or 'interarrival'", key->text);
-    if (strcmp(chosen_name, "interarrival") == 0) {
-        ynode *ia;
-        rc = get_collection(r, spec, "interarrival", YNODE_MAPPING,
-                            "a distribution mapping", &ia);
-        if (rc == 0)
-            rc = read_interarrival(r, ia, p);
-        if (rc != 0)
-            return rc;
-    } else {
-        rc = get_double(r, spec, chosen_name, &v, &at);
-        if (rc != 0)
-            return rc;
-        if (!(v > 0.0))
-            return fail(r, at, "'%s' must be > 0 (got %g)", chosen_name, v);
-        p->release = RELEASE_INTERVAL;
-        p->release_interval_days =
-            strcmp(chosen_name, "wafers_per_month") == 0
-                ? (double)lot_size * DAYS_PER_MONTH / v
-                : 1.0 / v;
-        if (!(p->release_interval_days > 0.0) ||
-            !isfinite(p->release_interval_days))
-            return fail(r, at, "'%s' gives a release interval out of range",
-                        chosen_name);
-    }
+                    "'lots_per_day', 'interarrival' or 'release'%s",
+                    key->text, r->data_set ? not_in_data_set(r, index)
+                                           : "");
+    rc = read_release(r, spec, chosen, p);
+    if (rc != 0)
+        return rc;
 
     rc = get_double(r, spec, "first_release_day", &v, &at);
     if (rc != 0)
         return rc;
     if (at && !(v >= 0.0))
         return fail(r, at, "'first_release_day' must be >= 0 (got %g)", v);
-    p->first_release_days = at ? v : 0.0;
+    if (at && p->release == RELEASE_NONE)
+        return fail(r, at, "'first_release_day' has no use with 'release: "
+                    "none' (the orders say when lots start)");
+    if (at)
+        p->first_release_days = v;
+
+    rc = get_int(r, spec, "priority", 0, MAX_PRIORITY, &i64, &at);
+    if (rc != 0)
+        return rc;
+    if (at)
+        p->priority = (int32_t)i64;
 
     route = lookup(spec, "route", &at);
-    if (!route)
+    if (!route && is_new)
         return fail(r, spec, "product '%s' needs a 'route': a CSV file path "
                     "or a sequence of steps", key->text);
-    if (is_null(route))
-        return fail(r, at, "'route' has no value; expected a CSV file path "
-                    "or a sequence of steps");
-    if (route->kind == YNODE_SEQUENCE)
-        rc = read_inline_route(r, route, p);
-    else if (route->kind == YNODE_SCALAR)
-        rc = read_csv_route(r, route, p);
-    else
-        return fail(r, route, "'route' must be a CSV file path or a sequence "
-                    "of steps, found %s", describe(route));
-    r->total_steps += p->nsteps;
+    if (route) {
+        if (is_null(route))
+            return fail(r, at, "'route' has no value; expected a CSV file "
+                        "path or a sequence of steps");
+        if (route->kind == YNODE_SEQUENCE)
+            rc = read_inline_route(r, route, index);
+        else if (route->kind == YNODE_SCALAR)
+            rc = read_csv_route(r, route, index);
+        else
+            return fail(r, route, "'route' must be a CSV file path or a "
+                        "sequence of steps, found %s", describe(route));
+        p = &r->m->products[index];
+        r->total_steps += p->nsteps;
+        if (rc != 0)
+            return rc;
+    }
+
+    /* The due date: an offset, or a multiple of the raw process time,
+     * which is known only now that the route is. */
+    rc = one_of(r, spec, due_keys, 2, "'due' and 'due_factor'", &due_choice);
+    if (rc != 0 || !due_choice)
+        return rc;
+    if (key_is(resolve(due_choice), "due")) {
+        rc = get_duration(r, spec, "due", &v, &at);
+        if (rc == 0 && !(v > 0.0))
+            rc = fail(r, at, "'due' must be > 0 (got 0)");
+        if (rc == 0)
+            p->due_offset_days = v;
+    } else {
+        rc = get_double(r, spec, "due_factor", &v, &at);
+        if (rc == 0 && !(v > 0.0 && v <= 1e6))
+            rc = fail(r, at, "'due_factor' must be > 0 and at most 1e6 (got "
+                      "%g)", v);
+        if (rc == 0)
+            p->due_offset_days = v * product_raw_process_time(p);
+    }
     return rc;
 }
 
-static const char *const group_keys[] = {"tools", "dispatch"};
+static const char *const group_keys[] = {
+    "tools", "dispatch", "area", "batching", "cascade", "load_time",
+    "unload_time", "downtimes",
+};
+#define NGROUP_KEYS (sizeof group_keys / sizeof *group_keys)
+
+static const char *const batching_keys[] = {"unit", "wait"};
+static const char *const downtime_keys[] = {
+    "name", "kind", "interval", "interval_wafers", "duration", "first",
+};
+#define NDOWNTIME_KEYS (sizeof downtime_keys / sizeof *downtime_keys)
 
 static int check_group_spec(reader *r, ynode *k, const ynode *key,
                             const ynode *spec)
@@ -1149,11 +1426,276 @@ static int check_group_spec(reader *r, ynode *k, const ynode *key,
     return 0;
 }
 
+/* " (did you mean 'x'?)" or " (use a, b, c)" for an unknown name. */
+static void unknown_hint(const char *name, const char *const *known,
+                         size_t count, char *buf, size_t size)
+{
+    const char *hint = route_csv_suggest(name, known, count);
+    size_t used;
+
+    if (hint) {
+        snprintf(buf, size, " (did you mean '%s'?)", hint);
+        return;
+    }
+    used = (size_t)snprintf(buf, size, " (use ");
+    for (size_t i = 0; i < count && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s",
+                                 i == 0 ? "" : i + 1 == count ? " or " : ", ",
+                                 known[i]);
+    if (used < size)
+        snprintf(buf + used, size - used, ")");
+}
+
+/* One rule of a rank list, written at node at (text may be part of it). */
+static int add_rank_key(reader *r, const ynode *at, const char *text,
+                        enum rank_key *keys, int32_t *n)
+{
+    const char *names[RANK_KEY_COUNT];
+    enum rank_key k;
+    char hint[512];
+
+    for (int i = 0; i < RANK_KEY_COUNT; i++)
+        names[i] = rank_key_name((enum rank_key)i);
+    if (rank_key_from_name(text, &k) != 0) {
+        unknown_hint(text, names, RANK_KEY_COUNT, hint, sizeof hint);
+        return fail(r, at, "unknown dispatch rule '%s'%s", text, hint);
+    }
+    for (int32_t i = 0; i < *n; i++) {
+        if (keys[i] == k)
+            return fail(r, at, "dispatch rule '%s' is given twice", text);
+        /* FIFO orders every lot, so nothing after it ever decides. */
+        if (keys[i] == RANK_FIFO)
+            return fail(r, at, "'fifo' decides every tie, so '%s' after it "
+                        "would never be used: put 'fifo' last", text);
+    }
+    if (*n == MODEL_MAX_RANK_KEYS)
+        return fail(r, at, "a dispatch rank list has at most %d rules",
+                    MODEL_MAX_RANK_KEYS);
+    keys[(*n)++] = k;
+    return 0;
+}
+
+/* dispatch: a rule, a list of rules, or rules separated by ';' (the form
+ * a setting can give): ties of one rule fall to the next. */
+static int read_dispatch(reader *r, ynode *spec, tool_group *g)
+{
+    enum rank_key keys[MODEL_MAX_RANK_KEYS];
+    int32_t n = 0;
+    ynode *key = NULL, *v = lookup(spec, "dispatch", &key);
+    int rc = 0;
+
+    if (!v)
+        return 0;
+    if (is_null(v))
+        return fail(r, key, "'dispatch' has no value; expected a rule such "
+                    "as fifo, or a list of rules");
+    if (v->kind == YNODE_SEQUENCE) {
+        for (ynode *item = v->first; rc == 0 && item; item = item->next) {
+            ynode *x = resolve(item);
+            if (is_null(x) || x->kind != YNODE_SCALAR)
+                return fail(r, item, "a dispatch rule must be a name such "
+                            "as fifo, found %s", describe(x));
+            rc = add_rank_key(r, item, x->text, keys, &n);
+        }
+    } else if (v->kind == YNODE_SCALAR) {
+        char buf[128];
+        const char *s = v->text;
+        if (strlen(s) != v->length)
+            return fail(r, v, "'dispatch' contains a NUL character");
+        while (rc == 0) {
+            size_t len = strcspn(s, ";");
+            const char *end = s + len;
+            while (s < end && (*s == ' ' || *s == '\t'))
+                s++;
+            while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+                end--;
+            if (end == s)
+                return fail(r, v, "'dispatch' has an empty rule (rules are "
+                            "separated by ';')");
+            snprintf(buf, sizeof buf, "%.*s", (int)(end - s), s);
+            rc = add_rank_key(r, v, buf, keys, &n);
+            s += strcspn(s, ";");
+            if (*s == '\0')
+                break;
+            s++;
+        }
+    } else {
+        return fail(r, v, "'dispatch' must be a rule or a list of rules, "
+                    "found %s", describe(v));
+    }
+    if (rc == 0 && n == 0)
+        rc = fail(r, v, "'dispatch' has no rules");
+    if (rc != 0)
+        return rc;
+    memcpy(g->rank, keys, (size_t)n * sizeof *keys);
+    g->nrank = n;
+    return 0;
+}
+
+static int read_batching(reader *r, ynode *spec, tool_group *g)
+{
+    ynode *b, *at;
+    double wait;
+    int rc;
+
+    rc = get_collection(r, spec, "batching", YNODE_MAPPING,
+                        "a mapping such as {unit: wafers, wait: 30}", &b);
+    if (rc != 0 || !b)
+        return rc;
+    rc = check_keys(r, b, batching_keys, 2);
+    if (rc == 0)
+        rc = get_string(r, b, "unit", &at);
+    if (rc != 0)
+        return rc;
+    if (!g->batching) {
+        g->batch_unit = BATCH_WAFERS;
+        g->batch_wait_days = 0.0;
+    }
+    g->batching = 1;
+    if (at) {
+        if (strcmp(at->text, "wafers") == 0)
+            g->batch_unit = BATCH_WAFERS;
+        else if (strcmp(at->text, "lots") == 0)
+            g->batch_unit = BATCH_LOTS;
+        else
+            return fail(r, at, "unknown batch unit '%s' (use wafers or "
+                        "lots)", at->text);
+    }
+    rc = get_duration(r, b, "wait", &wait, &at);
+    if (rc == 0 && at)
+        g->batch_wait_days = wait;
+    return rc;
+}
+
+static const char *const downtime_kinds[] = {
+    "breakdown", "pm_calendar", "pm_wafers",
+};
+
+static int read_downtime(reader *r, ynode *item, tool_group *g)
+{
+    ynode *d = resolve(item), *at, *kind_at, *name_at;
+    tool_downtime *t;
+    char why[160], hint[256];
+    enum downtime_kind kind = DOWN_BREAKDOWN;
+    double wafers;
+    size_t i;
+    int rc;
+
+    if (d->kind != YNODE_MAPPING)
+        return fail(r, item, "a downtime must be a mapping such as {name: "
+                    "PM, kind: pm_calendar, interval: ..., duration: ...}, "
+                    "found %s", describe(d));
+    rc = check_keys(r, d, downtime_keys, NDOWNTIME_KEYS);
+    if (rc == 0)
+        rc = get_string(r, d, "name", &name_at);
+    if (rc == 0)
+        rc = get_string(r, d, "kind", &kind_at);
+    if (rc != 0)
+        return rc;
+    if (!name_at)
+        return fail(r, item, "a downtime needs a 'name'");
+    if (route_csv_check_name(name_at->text, name_at->length, why,
+                             sizeof why) != 0)
+        return fail(r, name_at, "'name': %s", why);
+    for (int32_t j = 0; j < g->ndowntimes; j++)
+        if (strcmp(g->downtimes[j].name, name_at->text) == 0)
+            return fail(r, name_at, "tool group '%s' has two downtimes named "
+                        "'%s'", g->name, name_at->text);
+    if (!kind_at)
+        return fail(r, item, "downtime '%s' needs a 'kind' (breakdown, "
+                    "pm_calendar or pm_wafers)", name_at->text);
+    for (i = 0; i < 3; i++)
+        if (strcmp(kind_at->text, downtime_kinds[i]) == 0)
+            break;
+    if (i == 3) {
+        unknown_hint(kind_at->text, downtime_kinds, 3, hint, sizeof hint);
+        return fail(r, kind_at, "unknown downtime kind '%s'%s", kind_at->text,
+                    hint);
+    }
+    kind = (enum downtime_kind)i;
+    if (g->ndowntimes >= MODEL_MAX_DOWNTIMES)
+        return fail(r, item, "a tool group may have at most %d downtimes",
+                    MODEL_MAX_DOWNTIMES);
+    t = model_add_downtime(g, name_at->text);
+    if (!t)
+        return nomem(r);
+    t->kind = kind;
+    if (kind == DOWN_PM_WAFERS) {
+        static const char *const not_for_wafers[] = {"interval", "first"};
+        for (i = 0; i < 2; i++) {
+            ynode *key = NULL;
+            if (lookup(d, not_for_wafers[i], &key))
+                return fail(r, key, "'%s' is not a key of a pm_wafers "
+                            "downtime, which counts wafers "
+                            "('interval_wafers')", not_for_wafers[i]);
+        }
+        rc = get_double(r, d, "interval_wafers", &wafers, &at);
+        if (rc != 0)
+            return rc;
+        if (!at)
+            return fail(r, item, "a pm_wafers downtime needs "
+                        "'interval_wafers', the wafers processed between "
+                        "two PMs");
+        if (!(wafers > 0.0 && wafers <= DIST_MAX_TIME))
+            return fail(r, at, "'interval_wafers' must be > 0 and at most "
+                        "%g (got %g)", DIST_MAX_TIME, wafers);
+        t->interval_wafers = wafers;
+    } else {
+        ynode *key = NULL;
+        if (lookup(d, "interval_wafers", &key))
+            return fail(r, key, "'interval_wafers' is a key of pm_wafers "
+                        "downtimes; a %s downtime has an 'interval' of "
+                        "time", downtime_kinds[kind]);
+        rc = get_dist(r, d, "interval", &t->interval, &at);
+        if (rc != 0)
+            return rc;
+        if (!at)
+            return fail(r, item, "a %s downtime needs 'interval', the time "
+                        "between two (a distribution mapping)",
+                        downtime_kinds[kind]);
+        /* A zero mean would stop the tool infinitely often. */
+        if (!(t->interval.mean > 0.0))
+            return fail(r, at, "the mean 'interval' must be > 0");
+        rc = get_dist(r, d, "first", &t->first, &at);
+        if (rc != 0)
+            return rc;
+        t->has_first = at != NULL;
+    }
+    rc = get_dist(r, d, "duration", &t->duration, &at);
+    if (rc != 0)
+        return rc;
+    if (!at)
+        return fail(r, item, "downtime '%s' needs 'duration' (a "
+                    "distribution mapping)", t->name);
+    return 0;
+}
+
+/* downtimes: a list, which replaces the group's (a data set's) list. */
+static int read_downtimes(reader *r, ynode *spec, tool_group *g)
+{
+    ynode *seq;
+    int rc;
+
+    rc = get_collection(r, spec, "downtimes", YNODE_SEQUENCE,
+                        "a list of downtimes", &seq);
+    if (rc != 0 || !seq)
+        return rc;
+    for (int32_t d = 0; d < g->ndowntimes; d++)
+        free(g->downtimes[d].name);
+    g->ndowntimes = 0;
+    for (ynode *item = seq->first; rc == 0 && item; item = item->next)
+        rc = read_downtime(r, item, g);
+    return rc;
+}
+
 static int read_tool_group(reader *r, ynode *k, ynode *spec)
 {
     ynode *key = resolve(k), *at;
-    int64_t tools;
-    int32_t index;
+    int64_t tools, i64;
+    int32_t index = -1;
+    tool_group *g;
+    char why[160];
+    double v;
     int rc;
 
     rc = check_name_key(r, k, key, "tool group");
@@ -1161,36 +1703,494 @@ static int read_tool_group(reader *r, ynode *k, ynode *spec)
         rc = check_group_spec(r, k, key, spec);
     if (rc != 0)
         return rc;
-    rc = check_keys(r, spec, group_keys,
-                    sizeof group_keys / sizeof *group_keys);
+    rc = check_keys(r, spec, group_keys, NGROUP_KEYS);
     if (rc == 0)
         rc = get_int(r, spec, "tools", 1, MODEL_MAX_TOOLS_PER_GROUP, &tools,
                      &at);
     if (rc != 0)
         return rc;
-    if (!at)
-        return fail(r, spec, "tool group '%s' needs 'tools'", key->text);
-    rc = get_string(r, spec, "dispatch", &at);
+    if (r->data_set)
+        index = model_find_tool_group(r->m, key->text);
+    if (index < 0 && k->origin)
+        return check_made_up(r, k, key, 0);
+    if (index < 0) {
+        if (!at)
+            return fail(r, spec, "tool group '%s' needs 'tools'", key->text);
+        if (r->m->ngroups >= MODEL_MAX_TOOL_GROUPS)
+            return fail(r, k, "too many tool groups (at most %d)",
+                        MODEL_MAX_TOOL_GROUPS);
+        index = model_add_tool_group(r->m, key->text, (int32_t)tools);
+        if (index < 0)
+            return nomem(r);
+    }
+    g = &r->m->groups[index];
+    if (at)
+        g->tools = (int32_t)tools;
+    rc = read_dispatch(r, spec, g);
+    if (rc == 0)
+        rc = get_string(r, spec, "area", &at);
     if (rc != 0)
         return rc;
-    if (at && strcmp(at->text, "fifo") != 0)
-        return fail(r, at, "unknown dispatch rule '%s' (fifo is the only "
-                    "rule for now)", at->text);
-    index = model_add_tool_group(r->m, key->text, (int32_t)tools);
-    if (index < 0)
+    if (at) {
+        if (route_csv_check_name(at->text, at->length, why, sizeof why) != 0)
+            return fail(r, at, "'area': %s", why);
+        free(g->area);
+        if (!(g->area = duplicate(at->text)))
+            return nomem(r);
+    }
+    rc = read_batching(r, spec, g);
+    if (rc == 0)
+        rc = get_int(r, spec, "cascade", 1, MODEL_MAX_CASCADE, &i64, &at);
+    if (rc != 0)
+        return rc;
+    if (at)
+        g->cascade = (int32_t)i64;
+    rc = get_duration(r, spec, "load_time", &v, &at);
+    if (rc == 0 && at)
+        g->load_days = v;
+    if (rc == 0)
+        rc = get_duration(r, spec, "unload_time", &v, &at);
+    if (rc == 0 && at)
+        g->unload_days = v;
+    if (rc == 0)
+        rc = read_downtimes(r, spec, g);
+    return rc;
+}
+
+static const char *const setups_keys[] = {"changes", "min_run"};
+static const char *const change_keys[] = {"from", "to", "time"};
+
+/* "A, B, C" from the model's setup names, or "none". */
+static void setup_names(const model *m, char *buf, size_t size)
+{
+    size_t shown = (size_t)m->nsetups < ROUTE_CSV_LIST_NAMES
+                       ? (size_t)m->nsetups : ROUTE_CSV_LIST_NAMES;
+
+    if (m->nsetups == 0) {
+        snprintf(buf, size, "none");
+        return;
+    }
+    route_csv_list_names((const char *const *)m->setups, shown,
+                         (size_t)m->nsetups, buf, size);
+}
+
+/* A setup named by the value of key name of map, which steps (or the data
+ * set) must have used: a name nothing uses is a typo. */
+static int get_setup(reader *r, ynode *map, const char *name, int32_t *out,
+                     ynode **at)
+{
+    char list[512];
+    int rc = get_string(r, map, name, at);
+
+    if (rc != 0 || !*at)
+        return rc;
+    *out = model_find_setup(r->m, (*at)->text);
+    if (*out >= 0)
+        return 0;
+    setup_names(r->m, list, sizeof list);
+    return fail(r, *at, "unknown setup '%s': no step has it (setups: %s)",
+                (*at)->text, list);
+}
+
+static int read_setup_change(reader *r, ynode *item)
+{
+    ynode *c = resolve(item), *from_at, *to_at, *key = NULL, *time;
+    int32_t from = -1, to = -1;
+    setup_change *change = NULL;
+    dist d;
+    int rc;
+
+    if (c->kind != YNODE_MAPPING)
+        return fail(r, item, "a setup change must be a mapping such as "
+                    "{from: A, to: B, time: 20}, found %s", describe(c));
+    rc = check_keys(r, c, change_keys, 3);
+    if (rc == 0)
+        rc = get_setup(r, c, "from", &from, &from_at);
+    if (rc == 0)
+        rc = get_setup(r, c, "to", &to, &to_at);
+    if (rc != 0)
+        return rc;
+    if (!to_at)
+        return fail(r, item, "a setup change needs 'to' (and 'from', or "
+                    "none for a change from any other setup)");
+    if (from == to)
+        return fail(r, from_at, "a setup change goes from one setup to "
+                    "another ('from' and 'to' are both '%s')", to_at->text);
+    time = lookup(c, "time", &key);
+    if (!time)
+        return fail(r, item, "a setup change needs 'time'");
+    if (time->kind == YNODE_MAPPING) {
+        rc = read_dist(r, time, &d);
+    } else {
+        double days, param[3] = {0.0, 0.0, 0.0};
+        ynode *at;
+        char why[160];
+        rc = get_duration(r, c, "time", &days, &at);
+        param[0] = days;
+        if (rc == 0 && dist_init(&d, DIST_CONSTANT, param, why,
+                                 sizeof why) != 0)
+            rc = fail(r, at, "'time': %s", why);
+    }
+    if (rc != 0)
+        return rc;
+    /* A second change between the same setups is a mistake in the file;
+     * one of a data set's is replaced. */
+    for (int32_t i = 0; i < r->m->nsetup_changes; i++) {
+        setup_change *x = &r->m->setup_changes[i];
+        if (x->from != from || x->to != to)
+            continue;
+        if (i >= r->data_set_changes)
+            return fail(r, item, "a second change from %s to '%s'",
+                        from_at ? from_at->text : "any setup", to_at->text);
+        change = x;
+    }
+    if (!change && r->m->nsetup_changes >= MODEL_MAX_SETUPS)
+        return fail(r, item, "too many setup changes (at most %d)",
+                    MODEL_MAX_SETUPS);
+    if (!change && !(change = model_add_setup_change(r->m, from, to)))
         return nomem(r);
+    change->time = d;
+    return 0;
+}
+
+static int read_setups(reader *r, ynode *top)
+{
+    ynode *s, *changes = NULL, *min_run = NULL;
+    int rc;
+
+    rc = get_collection(r, top, "setups", YNODE_MAPPING,
+                        "a mapping with 'changes' and 'min_run'", &s);
+    if (rc != 0 || !s)
+        return rc;
+    rc = check_keys(r, s, setups_keys, 2);
+    if (rc == 0)
+        rc = get_collection(r, s, "changes", YNODE_SEQUENCE,
+                            "a list of setup changes", &changes);
+    for (ynode *item = changes ? changes->first : NULL; rc == 0 && item;
+         item = item->next)
+        rc = read_setup_change(r, item);
+    if (rc == 0)
+        rc = get_collection(r, s, "min_run", YNODE_MAPPING,
+                            "a mapping from setup names to lots", &min_run);
+    for (ynode *k = min_run ? min_run->first : NULL; rc == 0 && k && k->next;
+         k = k->next->next) {
+        ynode *key = resolve(k);
+        int32_t setup;
+        int64_t lots;
+        ynode *at;
+        if (key->kind != YNODE_SCALAR)
+            return fail(r, k, "a setup name must be a string, found %s",
+                        describe(key));
+        setup = model_find_setup(r->m, key->text);
+        if (setup < 0) {
+            char list[512];
+            setup_names(r->m, list, sizeof list);
+            return fail(r, k, "unknown setup '%s': no step has it (setups: "
+                        "%s)", key->text, list);
+        }
+        rc = get_int(r, min_run, key->text, 0, MAX_CONWIP_LOTS, &lots, &at);
+        if (rc == 0)
+            r->m->setup_min_run[setup] = (int32_t)lots;
+    }
+    return rc;
+}
+
+static const char *const order_keys[] = {
+    "name", "product", "lots_per_day", "interval", "interarrival",
+    "first_day", "count", "wafers", "priority", "due",
+};
+#define NORDER_KEYS (sizeof order_keys / sizeof *order_keys)
+static const char *const order_release_keys[] = {
+    "lots_per_day", "interval", "interarrival",
+};
+
+/* A product named by the value of key name of map. */
+static int get_product(reader *r, ynode *map, const char *name,
+                       int32_t *out, ynode **at)
+{
+    char list[512];
+    int rc = get_string(r, map, name, at);
+
+    if (rc != 0 || !*at)
+        return rc;
+    *out = model_find_product(r->m, (*at)->text);
+    if (*out >= 0)
+        return 0;
+    model_names(r->m, 1, list, sizeof list);
+    return fail(r, *at, "unknown product '%s' (products: %s)", (*at)->text,
+                list);
+}
+
+#define MAX_ORDER_LOTS 1000000000
+
+static int read_order(reader *r, ynode *item, int32_t number)
+{
+    ynode *o = resolve(item), *at, *name_at, *chosen;
+    int32_t which;
+    release_order *order;
+    char name[32], why[160];
+    int64_t i64;
+    double v;
+    int rc;
+
+    if (o->kind != YNODE_MAPPING)
+        return fail(r, item, "an order must be a mapping such as {product: "
+                    "A, lots_per_day: 2}, found %s", describe(o));
+    rc = check_keys(r, o, order_keys, NORDER_KEYS);
+    if (rc == 0)
+        rc = get_string(r, o, "name", &name_at);
+    if (rc == 0 && name_at &&
+        route_csv_check_name(name_at->text, name_at->length, why,
+                             sizeof why) != 0)
+        rc = fail(r, name_at, "'name': %s", why);
+    if (rc == 0)
+        rc = get_product(r, o, "product", &which, &at);
+    if (rc != 0)
+        return rc;
+    if (!at)
+        return fail(r, item, "an order needs a 'product'");
+    if (r->m->norders >= MODEL_MAX_ORDERS)
+        return fail(r, item, "too many orders (at most %d)",
+                    MODEL_MAX_ORDERS);
+    snprintf(name, sizeof name, "order %d", (int)number);
+    order = model_add_order(r->m, name_at ? name_at->text : name, which);
+    if (!order)
+        return nomem(r);
+    order->priority = r->m->products[which].priority;
+    order->due_offset_days = r->m->products[which].due_offset_days;
+
+    rc = get_int(r, o, "count", 1, MAX_ORDER_LOTS, &i64, &at);
+    if (rc != 0)
+        return rc;
+    if (at)
+        order->count = i64;
+    rc = one_of(r, o, order_release_keys, 3, "'lots_per_day', 'interval' "
+                "and 'interarrival'", &chosen);
+    if (rc != 0)
+        return rc;
+    /* One lot needs no rate. */
+    if (!chosen && order->count != 1)
+        return fail(r, item, "an order needs one of 'lots_per_day', "
+                    "'interval' or 'interarrival' (or 'count: 1')");
+    if (chosen && key_is(resolve(chosen), "interarrival")) {
+        rc = get_dist(r, o, "interarrival", &order->interarrival, &at);
+        if (rc == 0 && !(order->interarrival.mean > 0.0))
+            rc = fail(r, at, "the mean interarrival time must be > 0");
+        order->kind = RELEASE_RANDOM;
+    } else if (chosen && key_is(resolve(chosen), "interval")) {
+        rc = get_duration(r, o, "interval", &v, &at);
+        if (rc == 0 && !(v > 0.0))
+            rc = fail(r, at, "'interval' must be > 0 (got 0)");
+        order->interval_days = v;
+    } else if (chosen) {
+        rc = get_double(r, o, "lots_per_day", &v, &at);
+        if (rc == 0 && !(v > 0.0 && isfinite(1.0 / v)))
+            rc = fail(r, at, "'lots_per_day' must be > 0 (got %g)", v);
+        order->interval_days = 1.0 / v;
+    }
+    if (rc != 0)
+        return rc;
+    if (!chosen)
+        order->interval_days = 1.0;     /* never used: one lot */
+
+    rc = get_double(r, o, "first_day", &v, &at);
+    if (rc == 0 && at && !(v >= 0.0 && v <= MODEL_MAX_HORIZON_DAYS))
+        rc = fail(r, at, "'first_day' must be >= 0 and at most %g (got %g)",
+                  MODEL_MAX_HORIZON_DAYS, v);
+    if (rc == 0 && at)
+        order->first_days = v;
+    if (rc == 0)
+        rc = get_int(r, o, "wafers", 1, MODEL_MAX_LOT_SIZE, &i64, &at);
+    if (rc == 0 && at)
+        order->wafers = (int32_t)i64;
+    if (rc == 0)
+        rc = get_int(r, o, "priority", 0, MAX_PRIORITY, &i64, &at);
+    if (rc == 0 && at)
+        order->priority = (int32_t)i64;
+    if (rc == 0)
+        rc = get_duration(r, o, "due", &v, &at);
+    if (rc == 0 && at && !(v > 0.0))
+        rc = fail(r, at, "'due' must be > 0 (got 0)");
+    if (rc == 0 && at)
+        order->due_offset_days = v;
+    return rc;
+}
+
+static const char *const wip_keys[] = {
+    "product", "step", "lots", "wafers", "priority", "release_day",
+    "due_day",
+};
+#define NWIP_KEYS (sizeof wip_keys / sizeof *wip_keys)
+
+/* The step of p that text names: "#N" or a name that only one step has. */
+static int find_route_step(reader *r, const ynode *at, const product *p,
+                           int32_t *out)
+{
+    int32_t number = route_csv_step_number(at->text), found = -1;
+
+    if (at->text[0] == '#' && at->text[1] >= '0' && at->text[1] <= '9') {
+        if (number == 0 || number > p->nsteps)
+            return fail(r, at, "there is no step %s: the route of product "
+                        "'%s' has %d steps", at->text, p->name,
+                        (int)p->nsteps);
+        *out = number - 1;
+        return 0;
+    }
+    for (int32_t s = 0; s < p->nsteps; s++) {
+        if (strcmp(p->steps[s].name, at->text) != 0)
+            continue;
+        if (found >= 0)
+            return fail(r, at, "step name '%s' is ambiguous: steps #%d and "
+                        "#%d of the route of product '%s' have it (use #N "
+                        "to choose one)", at->text, (int)found + 1,
+                        (int)s + 1, p->name);
+        found = s;
+    }
+    if (found < 0) {
+        const char *names[ROUTE_CSV_LIST_NAMES];
+        size_t shown = 0;
+        char list[512];
+        while (shown < ROUTE_CSV_LIST_NAMES && shown < (size_t)p->nsteps) {
+            names[shown] = p->steps[shown].name;
+            shown++;
+        }
+        route_csv_list_names(names, shown, (size_t)p->nsteps, list,
+                             sizeof list);
+        return fail(r, at, "no step '%s' in the route of product '%s' "
+                    "(steps: %s)", at->text, p->name, list);
+    }
+    *out = found;
+    return 0;
+}
+
+static int read_wip(reader *r, ynode *item)
+{
+    ynode *w = resolve(item), *at, *step_at, *key = NULL;
+    int32_t which, step = 0;
+    int64_t lots = 1, wafers, priority;
+    double release_day = 0.0, due_day;
+    const product *p;
+    int rc;
+
+    if (w->kind != YNODE_MAPPING)
+        return fail(r, item, "an initial_wip entry must be a mapping such "
+                    "as {product: A, step: \"#3\", lots: 2}, found %s",
+                    describe(w));
+    rc = check_keys(r, w, wip_keys, NWIP_KEYS);
+    if (rc == 0)
+        rc = get_product(r, w, "product", &which, &at);
+    if (rc != 0)
+        return rc;
+    if (!at)
+        return fail(r, item, "an initial_wip entry needs a 'product'");
+    p = &r->m->products[which];
+    wafers = p->lot_size;
+    priority = p->priority;
+    if (lookup(w, "step", &key) && is_null(lookup(w, "step", NULL)))
+        return fail(r, key, "'step' has no value (a step number must be "
+                    "quoted in YAML, \"#3\": a plain # starts a comment)");
+    rc = get_string(r, w, "step", &step_at);
+    if (rc == 0 && !step_at)
+        rc = fail(r, item, "an initial_wip entry needs a 'step' (the step "
+                  "its lots wait for: a name or \"#N\")");
+    if (rc == 0)
+        rc = find_route_step(r, step_at, p, &step);
+    if (rc == 0)
+        rc = get_int(r, w, "lots", 1, MODEL_MAX_INITIAL_LOTS, &lots, &at);
+    if (rc == 0)
+        rc = get_int(r, w, "wafers", 1, MODEL_MAX_LOT_SIZE, &wafers, &at);
+    if (rc == 0)
+        rc = get_int(r, w, "priority", 0, MAX_PRIORITY, &priority, &at);
+    if (rc == 0)
+        rc = get_double(r, w, "release_day", &release_day, &at);
+    if (rc == 0 && at && !(release_day <= 0.0 &&
+                           release_day >= -MODEL_MAX_HORIZON_DAYS))
+        rc = fail(r, at, "'release_day' must be <= 0 (a lot in the fab at "
+                  "the start was released before it) and >= %g (got %g)",
+                  -MODEL_MAX_HORIZON_DAYS, release_day);
+    if (rc != 0)
+        return rc;
+    due_day = release_day + p->due_offset_days;
+    rc = get_double(r, w, "due_day", &due_day, &at);
+    if (rc == 0 && at && !(fabs(due_day) <= MODEL_MAX_HORIZON_DAYS))
+        rc = fail(r, at, "'due_day' must be within +-%g days (got %g)",
+                  MODEL_MAX_HORIZON_DAYS, due_day);
+    if (rc != 0)
+        return rc;
+    if (lots > MODEL_MAX_INITIAL_LOTS - r->m->ninitial)
+        return fail(r, item, "too many lots of initial WIP (at most %d in "
+                    "all)", MODEL_MAX_INITIAL_LOTS);
+    for (int64_t i = 0; i < lots; i++) {
+        initial_lot *l = model_add_initial_lot(r->m);
+        if (!l)
+            return nomem(r);
+        l->product = which;
+        l->step = step;
+        l->wafers = (int32_t)wafers;
+        l->priority = (int32_t)priority;
+        l->release_day = release_day;
+        l->due_day = due_day;
+    }
+    return 0;
+}
+
+/* The sections after tool groups and products: what they name must
+ * exist by then. */
+static int read_realism(reader *r, ynode *top)
+{
+    ynode *at, *seq = NULL;
+    int64_t i64;
+    int32_t number = 0;
+    int rc;
+
+    rc = read_setups(r, top);
+    if (rc == 0)
+        rc = get_dist(r, top, "transport", &r->m->transport, &at);
+    if (rc != 0)
+        return rc;
+    if (at)
+        r->m->has_transport = 1;
+    rc = get_int(r, top, "conwip_lots", 1, MAX_CONWIP_LOTS, &i64, &at);
+    if (rc != 0)
+        return rc;
+    if (at) {
+        int32_t p = 0;
+        while (p < r->m->nproducts &&
+               r->m->products[p].release != RELEASE_CONWIP)
+            p++;
+        if (p == r->m->nproducts)
+            return fail(r, at, "'conwip_lots' caps the lots of products "
+                        "with 'release: conwip' in the fab, and no "
+                        "product has it");
+        r->m->conwip_lots = (int32_t)i64;
+    }
+    rc = get_collection(r, top, "orders", YNODE_SEQUENCE, "a list of orders",
+                        &seq);
+    for (ynode *item = seq ? seq->first : NULL; rc == 0 && item;
+         item = item->next)
+        rc = read_order(r, item, ++number);
+    if (rc == 0)
+        rc = get_collection(r, top, "initial_wip", YNODE_SEQUENCE,
+                            "a list of lots in the fab at the start", &seq);
+    for (ynode *item = seq && rc == 0 ? seq->first : NULL; rc == 0 && item;
+         item = item->next)
+        rc = read_wip(r, item);
+    if (rc != 0)
+        return rc;
     return 0;
 }
 
 static const char *const top_keys[] = {
     "format_version", "name", "description", "start_date", "horizon_days",
     "warmup_days", "replications", "seed", "time_unit", "lot_size",
-    "tool_groups", "products", "sweep",
+    "conwip_lots", "smt2020", "tool_groups", "products", "setups",
+    "transport", "orders", "initial_wip", "sweep",
 };
+#define NTOP_KEYS (sizeof top_keys / sizeof *top_keys)
 
 /* The first TOP_SCALAR_KEYS of top_keys hold values; a setting may
  * change them (the others are sections). */
-enum { TOP_SCALAR_KEYS = 10 };
+enum { TOP_SCALAR_KEYS = 12 };
 
 static int check_sweep(reader *r, ynode *top);
 
@@ -1223,6 +2223,83 @@ static char *default_name(const char *path)
     return name;
 }
 
+/* smt2020: DIR, read before the rest of the file, which overrides it. */
+static int read_data_set(reader *r, ynode *top)
+{
+    ynode *at;
+    ws_error inner;
+    char *dir;
+    int rc;
+
+    rc = get_string(r, top, "smt2020", &at);
+    if (rc != 0 || !at)
+        return rc;
+    if (at->length == 0)
+        return fail(r, at, "'smt2020' is an empty path");
+    dir = r->data_set_as_given ? duplicate(at->text) : join_path(r, at->text);
+    if (!dir)
+        return nomem(r);
+    ws_error_clear(&inner);
+    rc = smt2020_load(r->m, dir, &inner);
+    /* A data set named in a file is the file's content, as a route file
+     * is; given on the command line, a missing one is missing input. */
+    if (rc == WS_ENOINPUT && !r->data_set_as_given) {
+        char message[sizeof inner.message];
+        ws_error_format(&inner, message, sizeof message);
+        rc = fail(r, at, "cannot read the SMT2020 data set: %s", message);
+    } else if (rc != 0) {
+        *r->err = inner;
+    }
+    free(dir);
+    if (rc != 0)
+        return rc;
+    r->data_set = 1;
+    r->data_set_changes = r->m->nsetup_changes;
+    r->data_set_groups = r->m->ngroups;
+    return 0;
+}
+
+/* On a data set, a tool group of the file that the data set lacks and no
+ * route uses is most likely a misspelt change of one of the data set's:
+ * left alone it would change nothing, silently. */
+static int check_groups_used(reader *r, ynode *groups)
+{
+    const model *m = r->m;
+    unsigned char *used = calloc((size_t)m->ngroups + 1, 1);
+    const char **names = malloc(((size_t)r->data_set_groups + 1) *
+                                sizeof *names);
+    int rc = 0;
+
+    if (!used || !names) {
+        free(used);
+        free(names);
+        return nomem(r);
+    }
+    for (int32_t p = 0; p < m->nproducts; p++)
+        for (int32_t s = 0; s < m->products[p].nsteps; s++)
+            used[m->products[p].steps[s].tool_group] = 1;
+    for (int32_t g = 0; g < r->data_set_groups; g++)
+        names[g] = m->groups[g].name;
+    for (ynode *k = groups->first; rc == 0 && k && k->next;
+         k = k->next->next) {
+        ynode *key = resolve(k);
+        int32_t g = model_find_tool_group(m, key->text);
+        const char *hint;
+
+        if (g < r->data_set_groups || used[g])
+            continue;
+        hint = route_csv_suggest(key->text, names,
+                                 (size_t)r->data_set_groups);
+        rc = fail(r, k, "tool group '%s' is not in the data set and no "
+                  "route uses it%s%s%s", key->text,
+                  hint ? " (did you mean '" : "", hint ? hint : "",
+                  hint ? "'?)" : "");
+    }
+    free(names);
+    free(used);
+    return rc;
+}
+
 static int read_top(reader *r, ynode *top)
 {
     model *m = r->m;
@@ -1231,7 +2308,7 @@ static int read_top(reader *r, ynode *top)
     double v;
     int rc;
 
-    rc = check_keys(r, top, top_keys, sizeof top_keys / sizeof *top_keys);
+    rc = check_keys(r, top, top_keys, NTOP_KEYS);
     if (rc != 0)
         return rc;
 
@@ -1242,6 +2319,10 @@ static int read_top(reader *r, ynode *top)
         return fail(r, at, "unsupported format_version %lld: this wafersim "
                     "reads format 1", (long long)i64);
 
+    rc = read_data_set(r, top);
+    if (rc != 0)
+        return rc;
+
     rc = get_string(r, top, "name", &at);
     if (rc != 0)
         return rc;
@@ -1250,6 +2331,7 @@ static int read_top(reader *r, ynode *top)
         if (route_csv_check_name(at->text, at->length, why, sizeof why) != 0)
             return fail(r, at, "'name': %s", why);
     }
+    free(m->name);
     m->name = at ? duplicate(at->text) : default_name(r->path);
     if (!m->name)
         return nomem(r);
@@ -1257,10 +2339,12 @@ static int read_top(reader *r, ynode *top)
     rc = get_string(r, top, "description", &at);
     if (rc != 0)
         return rc;
-    if (at && !(m->description = duplicate(at->text)))
-        return nomem(r);
+    if (at) {
+        free(m->description);
+        if (!(m->description = duplicate(at->text)))
+            return nomem(r);
+    }
 
-    m->start_date = date_days_from_civil(2025, 1, 1);
     rc = get_scalar(r, top, "start_date", "a date (YYYY-MM-DD)", &at);
     if (rc != 0)
         return rc;
@@ -1269,7 +2353,6 @@ static int read_top(reader *r, ynode *top)
         return fail(r, at, "'start_date' must be a real date written "
                     "YYYY-MM-DD (got '%s')", at->text);
 
-    m->horizon_days = 365.0;
     rc = get_double(r, top, "horizon_days", &v, &at);
     if (rc != 0)
         return rc;
@@ -1280,7 +2363,6 @@ static int read_top(reader *r, ynode *top)
         m->horizon_days = v;
     }
 
-    m->warmup_days = 0.0;
     rc = get_double(r, top, "warmup_days", &v, &warmup_at);
     if (rc != 0)
         return rc;
@@ -1294,7 +2376,6 @@ static int read_top(reader *r, ynode *top)
         m->warmup_days = v;
     }
 
-    m->replications = 10;
     rc = get_int(r, top, "replications", 1, MODEL_MAX_REPLICATIONS, &i64,
                  &at);
     if (rc != 0)
@@ -1302,7 +2383,6 @@ static int read_top(reader *r, ynode *top)
     if (at)
         m->replications = (int32_t)i64;
 
-    m->seed = 1;
     rc = get_scalar(r, top, "seed", "an unsigned integer", &at);
     if (rc != 0)
         return rc;
@@ -1330,19 +2410,19 @@ static int read_top(reader *r, ynode *top)
     if (rc != 0)
         return rc;
 
+    /* A data set has its tool groups and products; the file's entries
+     * override them by name or add more. */
     rc = get_collection(r, top, "tool_groups", YNODE_MAPPING,
                         "a mapping from names to tool groups", &groups);
     if (rc != 0)
         return rc;
-    if (!groups)
+    if (!groups && !r->data_set)
         return fail(r, top, "missing required key 'tool_groups'");
-    if (groups->count == 0)
+    if (groups && groups->count == 0 && !r->data_set)
         return fail(r, groups, "'tool_groups' is empty; a fab needs at "
                     "least one tool group");
-    for (ynode *k = groups->first; k && k->next; k = k->next->next) {
-        if (m->ngroups >= MODEL_MAX_TOOL_GROUPS)
-            return fail(r, k, "too many tool groups (at most %d)",
-                        MODEL_MAX_TOOL_GROUPS);
+    for (ynode *k = groups ? groups->first : NULL; k && k->next;
+         k = k->next->next) {
         rc = read_tool_group(r, k, resolve(k->next));
         if (rc != 0)
             return rc;
@@ -1354,19 +2434,25 @@ static int read_top(reader *r, ynode *top)
                         "a mapping from names to products", &products);
     if (rc != 0)
         return rc;
-    if (!products)
+    if (!products && !r->data_set)
         return fail(r, top, "missing required key 'products'");
-    if (products->count == 0)
+    if (products && products->count == 0 && !r->data_set)
         return fail(r, products, "'products' is empty; a fab needs at least "
                     "one product");
-    for (ynode *k = products->first; k && k->next; k = k->next->next) {
-        if (m->nproducts >= MODEL_MAX_PRODUCTS)
-            return fail(r, k, "too many products (at most %d)",
-                        MODEL_MAX_PRODUCTS);
+    for (ynode *k = products ? products->first : NULL; k && k->next;
+         k = k->next->next) {
         rc = read_product(r, k, resolve(k->next));
         if (rc != 0)
             return rc;
     }
+    if (r->data_set && groups) {
+        rc = check_groups_used(r, groups);
+        if (rc != 0)
+            return rc;
+    }
+    rc = read_realism(r, top);
+    if (rc != 0)
+        return rc;
     return r->check_sweep ? check_sweep(r, top) : 0;
 }
 
@@ -1651,10 +2737,11 @@ static void map_remove(ynode *map, const char *name)
     }
 }
 
-/* Gives key name of the owned mapping map the setting's value, adding
- * the key when it is missing.  Key and value both become the setting's,
- * so that a message about either ("'x' has no value") points at it. */
-static int map_put(applier *ap, ynode *map, const char *name)
+/* Gives key name of the owned mapping map the value text, adding the key
+ * when it is missing.  Key and value both become the setting's, so that a
+ * message about either ("'x' has no value") points at it. */
+static int map_put_text(applier *ap, ynode *map, const char *name,
+                        const char *text)
 {
     ynode *k = map_key(map, name);
 
@@ -1667,8 +2754,13 @@ static int map_put(applier *ap, ynode *map, const char *name)
         map_append(map, k, v);
     }
     set_scalar(ap, k, name);
-    set_scalar(ap, k->next, ap->value);
+    set_scalar(ap, k->next, text);
     return 0;
+}
+
+static int map_put(applier *ap, ynode *map, const char *name)
+{
+    return map_put_text(ap, map, name, ap->value);
 }
 
 /* "A, B, C" from the keys of map, for "no such name" messages. */
@@ -1688,13 +2780,55 @@ static void key_names(ynode *map, char *buf, size_t size)
     route_csv_list_names(names, shown, total, buf, size);
 }
 
+/* The scenario reads an SMT2020 data set, whose tool groups and products
+ * a setting may address though the file does not list them. */
+static int has_data_set(ynode *root)
+{
+    ynode *v = lookup(root, "smt2020", NULL);
+
+    return v && v->kind == YNODE_SCALAR && !is_null(v);
+}
+
+/* The owned collection (of kind) that key name of the owned mapping map
+ * holds, after the reader's checks of the file; made empty when the key
+ * is missing and make is set, else *out is NULL. */
+static int own_child(applier *ap, ynode *map, const char *name,
+                     enum ynode_kind kind, const char *expected, int make,
+                     ynode **out)
+{
+    ynode *k = map_key(map, name), *v;
+    int rc;
+
+    *out = NULL;
+    if (!k) {
+        if (!make)
+            return 0;
+        k = setting_node(ap, YNODE_SCALAR);
+        v = setting_node(ap, kind);
+        if (!k || !v)
+            return nomem(ap->r);
+        set_scalar(ap, k, name);
+        map_append(map, k, v);
+        *out = v;
+        return 0;
+    }
+    rc = get_collection(ap->r, map, name, kind, expected, &v);
+    if (rc != 0)
+        return rc;
+    if (!(*out = own_value(ap, k->next)))
+        return nomem(ap->r);
+    return 0;
+}
+
 /* The owned mapping that section (tool_groups, products) of root names
  * entry in, after the reader's checks of the file; *k is the entry's key.
- * An entry that does not exist is the setting's mistake. */
+ * An entry that does not exist is the setting's mistake, unless a data
+ * set may have it: then the entry is made, and the reader finds out. */
 static int find_entry(applier *ap, ynode *root, const char *section,
                       const char *what, const char *expected,
                       const char *entry, ynode **k)
 {
+    int data_set = has_data_set(root);
     ynode *map;
     char list[512];
     int rc;
@@ -1703,13 +2837,21 @@ static int find_entry(applier *ap, ynode *root, const char *section,
     rc = get_collection(ap->r, root, section, YNODE_MAPPING, expected, &map);
     if (rc != 0)
         return rc;
-    if (!map)
+    if (!map && !data_set)
         return setting_fail(ap, "no %s '%s': the scenario has no '%s'", what,
                             entry, section);
-    map = own_value(ap, map_key(root, section)->next);
-    if (!map)
-        return nomem(ap->r);
+    rc = own_child(ap, root, section, YNODE_MAPPING, expected, 1, &map);
+    if (rc != 0)
+        return rc;
     *k = map_key(map, entry);
+    if (!*k && data_set) {
+        ynode *v = setting_node(ap, YNODE_MAPPING);
+        *k = setting_node(ap, YNODE_SCALAR);
+        if (!*k || !v)
+            return nomem(ap->r);
+        set_scalar(ap, *k, entry);
+        map_append(map, *k, v);
+    }
     if (!*k) {
         key_names(map, list, sizeof list);
         return setting_fail(ap, "no %s '%s' (%ss: %s)", what, entry, what,
@@ -1718,38 +2860,43 @@ static int find_entry(applier *ap, ynode *root, const char *section,
     return 0;
 }
 
-static int set_tool_group(applier *ap, ynode *root)
-{
-    const setting_path *p = &ap->path;
-    ynode *k, *spec;
-    char hint[320];
-    int rc;
+/* Lists whose items a path chooses by name or by #N. */
+typedef struct item_kind {
+    const char *word;           /* "step" */
+    const char *plural;         /* "steps" */
+    const char *name_key;       /* the key of an item's name; NULL: none */
+    const char *default_prefix; /* "step": an item without a name is
+                                   "step N"; NULL: it has none */
+} item_kind;
 
-    if (p->count >= 3 && !among(p->segment[2], group_keys, 2))
-        return setting_fail(ap, "unknown key '%s'%s", p->segment[2],
-                            hint_for(p->segment[2], group_keys, 2, hint,
-                                     sizeof hint));
-    if (p->count != 3)
-        return p->count > 3
-                   ? setting_fail(ap, "'%s' is a value, not a section",
-                                  p->segment[2])
-                   : setting_fail(ap, "a tool group is set by "
-                                  "tool_groups.NAME.KEY, e.g. "
-                                  "tool_groups.LITHO.tools");
-    rc = find_entry(ap, root, "tool_groups", "tool group",
-                    "a mapping from names to tool groups", p->segment[1], &k);
-    if (rc == 0)
-        rc = check_group_spec(ap->r, k, resolve(k), resolve(k->next));
-    if (rc != 0)
-        return rc;
-    spec = own_value(ap, k->next);
-    if (!spec)
-        return nomem(ap->r);
-    return map_put(ap, spec, p->segment[2]);
+static const item_kind step_items = {"step", "steps", "step", "step"};
+static const item_kind downtime_items = {"downtime", "downtimes", "name",
+                                         NULL};
+static const item_kind order_items = {"order", "orders", "name", "order"};
+static const item_kind wip_items = {"entry", "entries", NULL, NULL};
+static const item_kind change_items = {"change", "changes", NULL, NULL};
+
+/* The name of item number (as the model will have it), or NULL when it
+ * has none the reader would accept. */
+static const char *item_name(const item_kind *kind, ynode *item,
+                             int32_t number, char *buf, size_t size)
+{
+    ynode *x = resolve(item), *name;
+
+    if (!kind->name_key || x->kind != YNODE_MAPPING)
+        return NULL;
+    name = lookup(x, kind->name_key, NULL);
+    if (!name) {
+        if (!kind->default_prefix)
+            return NULL;
+        snprintf(buf, size, "%s %d", kind->default_prefix, (int)number);
+        return buf;
+    }
+    return name->kind == YNODE_SCALAR && !is_null(name) ? name->text : NULL;
 }
 
-/* #N (1-based), digits only; 0 when segment is not a step number. */
-static int32_t step_number(const char *segment)
+/* #N (1-based), digits only; 0 when segment is not an item number. */
+static int32_t item_number(const char *segment)
 {
     int64_t n = 0;
 
@@ -1759,33 +2906,43 @@ static int32_t step_number(const char *segment)
         if (*c < '0' || *c > '9')
             return 0;
         n = n * 10 + (*c - '0');
-        if (n > MODEL_MAX_STEPS)
+        if (n > INT32_MAX / 2)
             return 0;
     }
     return (int32_t)n;
 }
 
-/* The name of inline route step number (as the model will have it), or
- * NULL when it has none the reader would accept. */
-static const char *step_name(ynode *item, int32_t number, char *buf,
-                             size_t size)
+/* The number that path segment i gives, 0 for a name; -1 after an error
+ * (a quoted "#3" is a name, so an item named so can be chosen). */
+static int32_t segment_number(applier *ap, int i, const item_kind *kind)
 {
-    ynode *step = resolve(item), *name;
+    const setting_path *p = &ap->path;
+    int32_t number;
 
-    if (step->kind != YNODE_MAPPING)
-        return NULL;
-    name = lookup(step, "step", NULL);
-    if (!name) {
-        snprintf(buf, size, "step %d", (int)number);
-        return buf;
+    if (p->quoted[i] || p->segment[i][0] != '#') {
+        if (!kind->name_key) {
+            setting_fail(ap, "%s of '%s' have no names: choose one by #N",
+                         kind->plural, p->segment[i - 1]);
+            return -1;
+        }
+        return 0;
     }
-    return name->kind == YNODE_SCALAR && !is_null(name) ? name->text : NULL;
+    number = item_number(p->segment[i]);
+    if (number == 0) {
+        setting_fail(ap, "'%s' is not a %s number: write #1, #2, ... (or "
+                     "quote a %s name that starts with #)", p->segment[i],
+                     kind->word, kind->word);
+        return -1;
+    }
+    return number;
 }
 
-/* The item of the owned inline route seq that the setting names, by name
- * or number; the messages are route_csv_read's for CSV routes. */
-static int find_step(applier *ap, ynode *seq, const char *product_name,
-                     const char *name, int32_t number, ynode **out)
+/* The item of the owned list seq that the setting names, by name or
+ * number; owner says whose list it is in messages ("the route of product
+ * 'A'"), which are route_csv_read's for CSV routes. */
+static int find_item(applier *ap, ynode *seq, const item_kind *kind,
+                     const char *owner, const char *name, int32_t number,
+                     ynode **out)
 {
     const char *names[ROUTE_CSV_LIST_NAMES];
     char defaults[ROUTE_CSV_LIST_NAMES][32];
@@ -1796,21 +2953,20 @@ static int find_step(applier *ap, ynode *seq, const char *product_name,
     *out = NULL;
     for (ynode *item = seq->first; item; item = item->next) {
         char buf[32];
-        const char *step = step_name(item, ++i, buf, sizeof buf);
+        const char *it = item_name(kind, item, ++i, buf, sizeof buf);
 
-        if (name ? step && strcmp(step, name) == 0 : i == number) {
+        if (name ? it && strcmp(it, name) == 0 : i == number) {
             if (*out)
-                return setting_fail(ap, "step name '%s' is ambiguous: steps "
-                                    "#%d and #%d of the route of product "
-                                    "'%s' have it (use #N to choose one)",
-                                    name, (int)found, (int)i,
-                                    product_name);
+                return setting_fail(ap, "%s name '%s' is ambiguous: %s #%d "
+                                    "and #%d of %s have it (use #N to "
+                                    "choose one)", kind->word, name,
+                                    kind->plural, (int)found, (int)i, owner);
             *out = item;
             found = i;
         }
-        if (step && shown < ROUTE_CSV_LIST_NAMES) {
-            names[shown] = step;
-            if (step == buf) {
+        if (it && shown < ROUTE_CSV_LIST_NAMES) {
+            names[shown] = it;
+            if (it == buf) {
                 memcpy(defaults[shown], buf, sizeof buf);
                 names[shown] = defaults[shown];
             }
@@ -1820,26 +2976,180 @@ static int find_step(applier *ap, ynode *seq, const char *product_name,
     if (*out)
         return 0;
     if (!name)
-        return setting_fail(ap, "there is no step #%d: the route of product "
-                            "'%s' has %d steps", (int)number, product_name,
-                            (int)i);
+        return setting_fail(ap, "there is no %s #%d: %s has %d %s",
+                            kind->word, (int)number, owner, (int)i,
+                            kind->plural);
     route_csv_list_names(names, shown, (size_t)i, list, sizeof list);
-    return setting_fail(ap, "no step '%s' in the route of product '%s' "
-                        "(steps: %s)", name, product_name, list);
+    return setting_fail(ap, "no %s '%s' in %s (%s: %s)", kind->word, name,
+                        owner, kind->plural, list);
+}
+
+/* The owned mapping of the item a path chooses in the owned list seq;
+ * what describes an item in the reader's message for one that is not a
+ * mapping. */
+static int own_item(applier *ap, ynode *seq, const item_kind *kind,
+                    const char *owner, int segment, const char *what,
+                    ynode **out)
+{
+    int32_t number = segment_number(ap, segment, kind);
+    ynode *item;
+    int rc;
+
+    *out = NULL;
+    if (number < 0)
+        return WS_EDATA;
+    rc = find_item(ap, seq, kind, owner,
+                   number ? NULL : ap->path.segment[segment], number, &item);
+    if (rc != 0)
+        return rc;
+    if (resolve(item)->kind != YNODE_MAPPING)
+        return fail(ap->r, item, "%s must be a mapping, found %s", what,
+                    describe(resolve(item)));
+    if (!(*out = own_value(ap, item)))
+        return nomem(ap->r);
+    return 0;
+}
+
+/* Key key of the distribution mapping that key name of map holds (made
+ * when missing). */
+static int put_dist(applier *ap, ynode *map, const char *name,
+                    const char *key)
+{
+    ynode *d;
+    int rc = own_child(ap, map, name, YNODE_MAPPING,
+                       "a distribution mapping", 1, &d);
+
+    return rc != 0 ? rc : map_put(ap, d, key);
+}
+
+/* Checks that path segment i is among known (a key of a section), that a
+ * distribution key (among dists, ndists of them) is followed by one of
+ * its keys, and that nothing follows a value.  example is the path up to
+ * segment i, for messages. */
+static int check_key_segment(applier *ap, int i, const char *const *known,
+                             size_t n, const char *const *dists,
+                             size_t ndists, const char *example)
+{
+    const setting_path *p = &ap->path;
+    const char *key = p->segment[i];
+    char hint[320];
+
+    if (!among(key, known, n))
+        return setting_fail(ap, "unknown key '%s'%s", key,
+                            hint_for(key, known, n, hint, sizeof hint));
+    if (among(key, dists, ndists)) {
+        if (p->count == i + 1)
+            return setting_fail(ap, "'%s' is a distribution: set one of its "
+                                "keys, e.g. %s.%s.mean", key, example, key);
+        if (!among(p->segment[i + 1], dist_keys, NDIST_KEYS))
+            return setting_fail(ap, "unknown key '%s'%s", p->segment[i + 1],
+                                hint_for(p->segment[i + 1], dist_keys,
+                                         NDIST_KEYS, hint, sizeof hint));
+        if (p->count > i + 2)
+            return setting_fail(ap, "'%s' is a value, not a section",
+                                p->segment[i + 1]);
+        return 0;
+    }
+    if (p->count > i + 1)
+        return setting_fail(ap, "'%s' is a value, not a section", key);
+    return 0;
+}
+
+static const char *const downtime_dists[] = {"interval", "duration",
+                                             "first"};
+
+static int set_tool_group(applier *ap, ynode *root)
+{
+    const setting_path *p = &ap->path;
+    const char *key;
+    ynode *k, *spec, *x;
+    char example[600];
+    char hint[320];
+    int rc;
+
+    if (p->count >= 3 && !among(p->segment[2], group_keys, NGROUP_KEYS))
+        return setting_fail(ap, "unknown key '%s'%s", p->segment[2],
+                            hint_for(p->segment[2], group_keys, NGROUP_KEYS,
+                                     hint, sizeof hint));
+    if (p->count < 3)
+        return setting_fail(ap, "a tool group is set by tool_groups.NAME.KEY, "
+                            "e.g. tool_groups.LITHO.tools");
+    key = p->segment[2];
+    if (strcmp(key, "batching") == 0) {
+        if (p->count == 3)
+            return setting_fail(ap, "'batching' is a section: set one of its "
+                                "keys, e.g. tool_groups.%s.batching.wait",
+                                p->segment[1]);
+        rc = check_key_segment(ap, 3, batching_keys, 2, NULL, 0, "");
+    } else if (strcmp(key, "downtimes") == 0) {
+        if (p->count < 5)
+            return setting_fail(ap, "a downtime is set by tool_groups.%s."
+                                "downtimes.NAME.KEY, where NAME is the "
+                                "downtime's name or #N", p->segment[1]);
+        snprintf(example, sizeof example, "tool_groups.%s.downtimes.%s",
+                 p->segment[1], p->segment[3]);
+        rc = check_key_segment(ap, 4, downtime_keys, NDOWNTIME_KEYS,
+                               downtime_dists, 3, example);
+    } else {
+        rc = p->count > 3 ? setting_fail(ap, "'%s' is a value, not a section",
+                                         key)
+                          : 0;
+    }
+    if (rc != 0)
+        return rc;
+    rc = find_entry(ap, root, "tool_groups", "tool group",
+                    "a mapping from names to tool groups", p->segment[1], &k);
+    if (rc == 0)
+        rc = check_group_spec(ap->r, k, resolve(k), resolve(k->next));
+    if (rc != 0)
+        return rc;
+    spec = own_value(ap, k->next);
+    if (!spec)
+        return nomem(ap->r);
+    if (strcmp(key, "batching") == 0) {
+        /* Setting a key of batching on a group without it turns it on. */
+        rc = own_child(ap, spec, "batching", YNODE_MAPPING,
+                       "a mapping such as {unit: wafers, wait: 30}", 1, &x);
+        return rc != 0 ? rc : map_put(ap, x, p->segment[3]);
+    }
+    if (strcmp(key, "downtimes") == 0) {
+        char owner[320];
+        rc = own_child(ap, spec, "downtimes", YNODE_SEQUENCE,
+                       "a list of downtimes", 0, &x);
+        if (rc == 0 && !x)
+            rc = setting_fail(ap, "tool group '%s' has no 'downtimes' in "
+                              "the scenario", p->segment[1]);
+        snprintf(owner, sizeof owner, "tool group '%s'", p->segment[1]);
+        if (rc == 0)
+            rc = own_item(ap, x, &downtime_items, owner, 3,
+                          "a downtime", &x);
+        if (rc != 0)
+            return rc;
+        if (among(p->segment[4], downtime_dists, 3))
+            return put_dist(ap, x, p->segment[4], p->segment[5]);
+        return map_put(ap, x, p->segment[4]);
+    }
+    return map_put(ap, spec, key);
 }
 
 /* products.P.route.STEP.FIELD: inline steps are edited in the tree, a
  * CSV route gets an override of the cell (route_override). */
-static int set_route_step(applier *ap, ynode *spec,
+static int set_route_step(applier *ap, ynode *root, ynode *spec,
                           const char *product_name, int32_t number)
 {
     const setting_path *p = &ap->path;
     const char *name = number ? NULL : p->segment[3];
     const char *field = p->segment[4];
-    ynode *k = map_key(spec, "route"), *route, *item, *step;
+    ynode *k = map_key(spec, "route"), *route, *step;
+    char owner[320];
     int rc;
 
     route = k ? resolve(k->next) : NULL;
+    /* A data set's routes are not in the tree. */
+    if (!route && has_data_set(root))
+        return setting_fail(ap, "product '%s' has no 'route' in the "
+                            "scenario: the steps of a data set's routes "
+                            "cannot be set", product_name);
     /* A route that is missing or of the wrong kind is the file's mistake,
      * reported as the reader reports it. */
     if (!route)
@@ -1876,63 +3186,25 @@ static int set_route_step(applier *ap, ynode *spec,
     route = own_value(ap, k->next);
     if (!route)
         return nomem(ap->r);
-    rc = find_step(ap, route, product_name, name, number, &item);
-    if (rc != 0)
-        return rc;
-    step = resolve(item);
-    if (step->kind != YNODE_MAPPING)
-        return fail(ap->r, item, "a route step must be a mapping of keys "
-                    "(tool_group, mean, ...), found %s", describe(step));
-    step = own_value(ap, item);
-    if (!step)
-        return nomem(ap->r);
-    return map_put(ap, step, field);
+    snprintf(owner, sizeof owner, "the route of product '%s'", product_name);
+    rc = own_item(ap, route, &step_items, owner, 3,
+                  "a route step (a mapping of keys: tool_group, mean, ...)",
+                  &step);
+    return rc != 0 ? rc : map_put(ap, step, field);
 }
 
-static const char *const release_keys[] = {
-    "wafers_per_month", "lots_per_day", "interarrival",
-};
-
-/* A product has exactly one release kind: setting one replaces the
- * others, so a setting can switch a product from one kind to another. */
+/* A product has exactly one release: setting one replaces the others, so
+ * a setting can switch a product from one kind to another. */
 static void keep_release(ynode *spec, const char *kept)
 {
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < NRELEASE_KEYS; i++)
         if (strcmp(release_keys[i], kept) != 0)
             map_remove(spec, release_keys[i]);
-}
-
-static int set_interarrival(applier *ap, ynode *spec)
-{
-    ynode *k = map_key(spec, "interarrival"), *ia;
-    int rc;
-
-    if (!k) {
-        keep_release(spec, "interarrival");
-        k = setting_node(ap, YNODE_SCALAR);
-        ia = setting_node(ap, YNODE_MAPPING);
-        if (!k || !ia)
-            return nomem(ap->r);
-        set_scalar(ap, k, "interarrival");
-        map_append(spec, k, ia);
-    } else {
-        rc = get_collection(ap->r, spec, "interarrival", YNODE_MAPPING,
-                            "a distribution mapping", &ia);
-        if (rc != 0)
-            return rc;
-        ia = own_value(ap, k->next);
-        if (!ia)
-            return nomem(ap->r);
-    }
-    return map_put(ap, ia, ap->path.segment[3]);
 }
 
 static int set_product(applier *ap, ynode *root)
 {
     const setting_path *p = &ap->path;
-    const size_t nproduct = sizeof product_keys / sizeof *product_keys;
-    const size_t ndist = sizeof dist_keys / sizeof *dist_keys;
-    const size_t nstep = sizeof step_keys / sizeof *step_keys;
     const char *key;
     int32_t number = 0;
     ynode *k, *spec;
@@ -1944,9 +3216,9 @@ static int set_product(applier *ap, ynode *root)
                             "e.g. products.%s.wafers_per_month",
                             p->count == 2 ? p->segment[1] : "N28");
     key = p->segment[2];
-    if (!among(key, product_keys, nproduct))
+    if (!among(key, product_keys, NPRODUCT_KEYS))
         return setting_fail(ap, "unknown key '%s'%s", key,
-                            hint_for(key, product_keys, nproduct, hint,
+                            hint_for(key, product_keys, NPRODUCT_KEYS, hint,
                                      sizeof hint));
     if (strcmp(key, "interarrival") == 0) {
         if (p->count == 3)
@@ -1954,10 +3226,10 @@ static int set_product(applier *ap, ynode *root)
                                 "one of its keys, e.g. "
                                 "products.%s.interarrival.mean",
                                 p->segment[1]);
-        if (!among(p->segment[3], dist_keys, ndist))
+        if (!among(p->segment[3], dist_keys, NDIST_KEYS))
             return setting_fail(ap, "unknown key '%s'%s", p->segment[3],
-                                hint_for(p->segment[3], dist_keys, ndist,
-                                         hint, sizeof hint));
+                                hint_for(p->segment[3], dist_keys,
+                                         NDIST_KEYS, hint, sizeof hint));
         if (p->count > 4)
             return setting_fail(ap, "'%s' is a value, not a section",
                                 p->segment[3]);
@@ -1966,21 +3238,16 @@ static int set_product(applier *ap, ynode *root)
             return setting_fail(ap, "a route step is set by products.%s."
                                 "route.STEP.FIELD, where STEP is the step's "
                                 "name or #N", p->segment[1]);
-        if (!among(p->segment[4], step_keys, nstep))
+        if (!among(p->segment[4], step_keys, NSTEP_KEYS))
             return setting_fail(ap, "unknown key '%s'%s", p->segment[4],
-                                hint_for(p->segment[4], step_keys, nstep,
-                                         hint, sizeof hint));
+                                hint_for(p->segment[4], step_keys,
+                                         NSTEP_KEYS, hint, sizeof hint));
         if (p->count > 5)
             return setting_fail(ap, "'%s' is a value, not a section",
                                 p->segment[4]);
-        /* A quoted "#3" is a name, so a step named so can be chosen. */
-        if (!p->quoted[3] && p->segment[3][0] == '#') {
-            number = step_number(p->segment[3]);
-            if (number == 0)
-                return setting_fail(ap, "'%s' is not a step number: write "
-                                    "#1, #2, ... (or quote a step name "
-                                    "that starts with #)", p->segment[3]);
-        }
+        number = segment_number(ap, 3, &step_items);
+        if (number < 0)
+            return WS_EDATA;
     } else if (p->count > 3) {
         return setting_fail(ap, "'%s' is a value, not a section", key);
     }
@@ -1994,14 +3261,152 @@ static int set_product(applier *ap, ynode *root)
     spec = own_value(ap, k->next);
     if (!spec)
         return nomem(ap->r);
-    if (strcmp(key, "interarrival") == 0)
-        return set_interarrival(ap, spec);
+    if (strcmp(key, "interarrival") == 0) {
+        if (!map_key(spec, "interarrival")) {
+            keep_release(spec, "interarrival");
+            map_remove(spec, "conwip_lots");
+        }
+        return put_dist(ap, spec, "interarrival", p->segment[3]);
+    }
     if (strcmp(key, "route") == 0 && p->count == 5)
-        return set_route_step(ap, spec, p->segment[1], number);
+        return set_route_step(ap, root, spec, p->segment[1], number);
     if (strcmp(key, "wafers_per_month") == 0 ||
-        strcmp(key, "lots_per_day") == 0)
+        strcmp(key, "lots_per_day") == 0) {
         keep_release(spec, key);
+        map_remove(spec, "conwip_lots");
+    } else if (strcmp(key, "release") == 0) {
+        keep_release(spec, key);
+        if (strcmp(ap->value, "conwip") != 0)
+            map_remove(spec, "conwip_lots");
+    } else if (strcmp(key, "conwip_lots") == 0) {
+        keep_release(spec, "release");
+        rc = map_put_text(ap, spec, "release", "conwip");
+        if (rc != 0)
+            return rc;
+    } else if (strcmp(key, "due") == 0) {
+        map_remove(spec, "due_factor");
+    } else if (strcmp(key, "due_factor") == 0) {
+        map_remove(spec, "due");
+    }
     return map_put(ap, spec, key);
+}
+
+/* The owned list that key name of root holds, or a setting's error when
+ * there is none. */
+static int own_list_section(applier *ap, ynode *root, const char *name,
+                            const char *expected, ynode **seq)
+{
+    int rc = own_child(ap, root, name, YNODE_SEQUENCE, expected, 0, seq);
+
+    if (rc == 0 && !*seq)
+        rc = setting_fail(ap, "the scenario has no '%s'", name);
+    return rc;
+}
+
+/* orders.ORDER.KEY (ORDER: a name or #N), orders.ORDER.interarrival.KEY */
+static int set_order(applier *ap, ynode *root)
+{
+    const setting_path *p = &ap->path;
+    ynode *seq, *order;
+    char example[320];
+    int rc;
+
+    if (p->count < 3)
+        return setting_fail(ap, "an order is set by orders.NAME.KEY, where "
+                            "NAME is the order's name or #N");
+    snprintf(example, sizeof example, "orders.%s", p->segment[1]);
+    rc = check_key_segment(ap, 2, order_keys, NORDER_KEYS,
+                           order_release_keys + 2, 1, example);
+    if (rc == 0)
+        rc = own_list_section(ap, root, "orders", "a list of orders", &seq);
+    if (rc == 0)
+        rc = own_item(ap, seq, &order_items, "'orders'", 1, "an order",
+                      &order);
+    if (rc != 0)
+        return rc;
+    /* One release rate per order, as for products. */
+    if (among(p->segment[2], order_release_keys, 3) &&
+        !(strcmp(p->segment[2], "interarrival") == 0 &&
+          map_key(order, "interarrival")))
+        for (size_t i = 0; i < 3; i++)
+            if (strcmp(order_release_keys[i], p->segment[2]) != 0)
+                map_remove(order, order_release_keys[i]);
+    if (strcmp(p->segment[2], "interarrival") == 0)
+        return put_dist(ap, order, "interarrival", p->segment[3]);
+    return map_put(ap, order, p->segment[2]);
+}
+
+/* initial_wip.#N.KEY */
+static int set_wip(applier *ap, ynode *root)
+{
+    const setting_path *p = &ap->path;
+    ynode *seq, *wip;
+    int rc;
+
+    if (p->count < 3)
+        return setting_fail(ap, "initial WIP is set by initial_wip.#N.KEY");
+    rc = check_key_segment(ap, 2, wip_keys, NWIP_KEYS, NULL, 0, "");
+    if (rc == 0)
+        rc = own_list_section(ap, root, "initial_wip",
+                              "a list of lots in the fab at the start", &seq);
+    if (rc == 0)
+        rc = own_item(ap, seq, &wip_items, "'initial_wip'", 1,
+                      "an initial_wip entry", &wip);
+    return rc != 0 ? rc : map_put(ap, wip, p->segment[2]);
+}
+
+/* setups.min_run.SETUP, setups.changes.#N.KEY, .time.KEY */
+static int set_setups(applier *ap, ynode *root)
+{
+    static const char *const time_key[] = {"time"};
+    const setting_path *p = &ap->path;
+    ynode *s, *x;
+    char hint[320];
+    int rc;
+
+    if (p->count < 3)
+        return setting_fail(ap, "setups are set by setups.min_run.SETUP or "
+                            "setups.changes.#N.KEY");
+    if (!among(p->segment[1], setups_keys, 2))
+        return setting_fail(ap, "unknown key '%s'%s", p->segment[1],
+                            hint_for(p->segment[1], setups_keys, 2, hint,
+                                     sizeof hint));
+    if (strcmp(p->segment[1], "min_run") == 0) {
+        if (p->count > 3)
+            return setting_fail(ap, "'%s' is a value, not a section",
+                                p->segment[2]);
+        rc = own_child(ap, root, "setups", YNODE_MAPPING,
+                       "a mapping with 'changes' and 'min_run'", 1, &s);
+        if (rc == 0)
+            rc = own_child(ap, s, "min_run", YNODE_MAPPING,
+                           "a mapping from setup names to lots", 1, &x);
+        return rc != 0 ? rc : map_put(ap, x, p->segment[2]);
+    }
+    if (p->count < 4)
+        return setting_fail(ap, "a setup change is set by "
+                            "setups.changes.#N.KEY");
+    /* time may be a number or a distribution: both can be set. */
+    rc = check_key_segment(ap, 3, change_keys, 3,
+                           p->count > 4 ? time_key : NULL,
+                           p->count > 4 ? 1 : 0, "setups.changes.#N");
+    if (rc == 0)
+        rc = own_child(ap, root, "setups", YNODE_MAPPING,
+                       "a mapping with 'changes' and 'min_run'", 0, &s);
+    if (rc == 0 && !s)
+        rc = setting_fail(ap, "the scenario has no 'setups'");
+    if (rc == 0)
+        rc = own_child(ap, s, "changes", YNODE_SEQUENCE,
+                       "a list of setup changes", 0, &x);
+    if (rc == 0 && !x)
+        rc = setting_fail(ap, "the scenario has no 'setups.changes'");
+    if (rc == 0)
+        rc = own_item(ap, x, &change_items, "'setups.changes'", 2,
+                      "a setup change", &x);
+    if (rc != 0)
+        return rc;
+    if (p->count == 5)
+        return put_dist(ap, x, "time", p->segment[4]);
+    return map_put(ap, x, p->segment[3]);
 }
 
 static int apply_setting(applier *ap, ynode *root, const scenario_setting *s)
@@ -2051,6 +3456,20 @@ static int apply_setting(applier *ap, ynode *root, const scenario_setting *s)
         return set_tool_group(ap, root);
     if (strcmp(first, "products") == 0)
         return set_product(ap, root);
+    if (strcmp(first, "orders") == 0)
+        return set_order(ap, root);
+    if (strcmp(first, "initial_wip") == 0)
+        return set_wip(ap, root);
+    if (strcmp(first, "setups") == 0)
+        return set_setups(ap, root);
+    if (strcmp(first, "transport") == 0) {
+        if (ap->path.count == 1)
+            return setting_fail(ap, "'transport' is a distribution: set one "
+                                "of its keys, e.g. transport.mean");
+        rc = check_key_segment(ap, 1, dist_keys, NDIST_KEYS, NULL, 0, "");
+        return rc != 0 ? rc : put_dist(ap, root, "transport",
+                                       ap->path.segment[1]);
+    }
     if (strcmp(first, "sweep") == 0)
         return setting_fail(ap, "the sweep section cannot be changed by a "
                             "setting");
@@ -2064,12 +3483,10 @@ static int apply_setting(applier *ap, ynode *root, const scenario_setting *s)
     }
     if (ap->path.count == 1)
         return setting_fail(ap, "unknown key '%s'%s", first,
-                            hint_for(first, top_keys,
-                                     sizeof top_keys / sizeof *top_keys,
-                                     hint, sizeof hint));
+                            hint_for(first, top_keys, NTOP_KEYS, hint,
+                                     sizeof hint));
     return setting_fail(ap, "unknown top-level section '%s'%s", first,
-                        hint_for(first, top_keys,
-                                 sizeof top_keys / sizeof *top_keys, hint,
+                        hint_for(first, top_keys, NTOP_KEYS, hint,
                                  sizeof hint));
 }
 
@@ -2148,6 +3565,8 @@ static const struct {
     {"replications", "every point must have the same replications"},
     {"seed", "every point must use the same seed, so that points are "
              "compared with the same random numbers"},
+    {"smt2020", "every point must have the same months, which the data set "
+                "sets"},
 };
 
 static int same_path(const setting_path *a, const setting_path *b)
@@ -2669,6 +4088,7 @@ typedef struct build_input {
     size_t npoint;
     const model *cache;         /* route files already read, or NULL */
     int check_sweep;
+    int data_set_as_given;      /* the scenario of scenario_load_smt2020 */
 } build_input;
 
 static int build(const build_input *in, model **out, ws_error *err)
@@ -2683,10 +4103,11 @@ static int build(const build_input *in, model **out, ws_error *err)
     *out = NULL;
     memset(&r, 0, sizeof r);
     r.path = in->path;
-    {
+    if (!in->data_set_as_given) {
         const char *slash = strrchr(in->path, '/');
         r.dir_length = slash ? (size_t)(slash - in->path) + 1 : 0;
     }
+    r.data_set_as_given = in->data_set_as_given;
     r.err = err;
     r.sessions = &in->tree->sessions;
     r.cache = in->cache;
@@ -2954,6 +4375,59 @@ int scenario_setting_parse(const char *text, scenario_setting *out)
     out->line = 0;
     out->col = 0;
     return 0;
+}
+
+int scenario_load_smt2020(const char *dir, const scenario_setting *settings,
+                          size_t nsettings, model **out, ws_error *err)
+{
+    size_t n = strlen(dir), used = 0;
+    char *path, *text;
+    numeric_locale l;
+    build_input in;
+    tree t;
+    int rc;
+
+    *out = NULL;
+    /* "data/HVLM/" is named HVLM, as "data/HVLM" is. */
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    path = malloc(n + 1);
+    text = malloc(2 * n + 16);
+    if (!path || !text) {
+        free(path);
+        free(text);
+        return ws_error_set(err, WS_ENOMEM, dir, 0, 0, "out of memory");
+    }
+    memcpy(path, dir, n);
+    path[n] = '\0';
+    /* The scenario is the file that would say the same, stored as the
+     * output's scenario text. */
+    used += (size_t)sprintf(text, "smt2020: \"");
+    for (size_t i = 0; i < n; i++) {
+        if (dir[i] == '"' || dir[i] == '\\')
+            text[used++] = '\\';
+        text[used++] = dir[i];
+    }
+    memcpy(text + used, "\"\n", 3);
+    used += 2;
+    c_numbers_begin(&l);
+    rc = tree_parse(&t, text, used, path, err);
+    if (rc == 0) {
+        memset(&in, 0, sizeof in);
+        in.text = text;
+        in.length = used;
+        in.path = path;
+        in.tree = &t;
+        in.settings = settings;
+        in.nsettings = nsettings;
+        in.data_set_as_given = 1;
+        rc = build(&in, out, err);
+        arena_free(&t.arena);
+    }
+    c_numbers_end(&l);
+    free(path);
+    free(text);
+    return rc;
 }
 
 int scenario_load_design(const char *path, const scenario_setting *settings,

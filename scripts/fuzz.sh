@@ -10,7 +10,7 @@
 # out-of-memory, and prints the reproducer's path and how to run it; the
 # last line is "N passed, M failed", counting targets.
 # Environment: WAFERSIM_FUZZ_BUILD (build directory, default build-fuzz),
-# WAFERSIM_FUZZ_TARGETS (default "scenario route settings").
+# WAFERSIM_FUZZ_TARGETS (default "scenario route settings smt2020").
 set -eu
 
 seconds=${1:-60}
@@ -21,7 +21,7 @@ case $seconds in
 esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${WAFERSIM_FUZZ_BUILD:-$root/build-fuzz}
-targets=${WAFERSIM_FUZZ_TARGETS:-scenario route settings}
+targets=${WAFERSIM_FUZZ_TARGETS:-scenario route settings smt2020}
 
 for tool in clang cmake; do
     if ! command -v "$tool" >/dev/null 2>&1; then

@@ -2,7 +2,8 @@
 `wafersim run` and `wafersim validate` exit with status 65, print
 "PATH:LINE:COL: message" as the first line of stderr (the position the
 file's first line announces), and leave no output file behind.  A missing
-scenario (or a directory) must exit with 66.
+scenario (or a directory), or a missing --smt2020 data set, must exit with
+66.
 
 Usage: python3 tests/bad_inputs_test.py WAFERSIM_BINARY SOURCE_DIR
 (Debian's python3, standard library only; run by CTest.)
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 
+EX_USAGE = 64
 EX_DATAERR = 65
 EX_NOINPUT = 66
 EXPECT = "# expect: "
@@ -105,6 +107,44 @@ def main():
                 if os.path.exists(out) or os.path.exists(out + ".partial"):
                     problems.append("left an output file behind")
                 check(label, not problems, "; ".join(problems))
+
+        # An SMT2020 data set given on the command line that is not there
+        # is missing input too (66), named by its path; a data set and a
+        # scenario together are a usage error (64).
+        missing_set = os.path.join(tmp, "no-such-data-set")
+        for command in (["run", "--smt2020", missing_set, "-o", out, "-q"],
+                        ["validate", "--smt2020", missing_set],
+                        ["capacity", "--smt2020", missing_set]):
+            label = "--smt2020 missing (%s)" % command[0]
+            r = subprocess.run([binary] + command, capture_output=True,
+                               timeout=120)
+            stderr = r.stderr.decode("utf-8", "replace")
+            problems = []
+            if r.returncode != EX_NOINPUT:
+                problems.append("exit status %d, expected %d"
+                                % (r.returncode, EX_NOINPUT))
+            if not stderr.startswith(missing_set + ": "):
+                problems.append("stderr %r does not name %s"
+                                % (stderr, missing_set))
+            if os.path.exists(out) or os.path.exists(out + ".partial"):
+                problems.append("left an output file behind")
+            check(label, not problems, "; ".join(problems))
+        # ... whereas the mini data set validates, named by its directory
+        # (a trailing slash or not).
+        mini = os.path.join(source, "tests", "data", "smt2020-mini") + "/"
+        r = subprocess.run([binary, "validate", "--smt2020", mini],
+                           capture_output=True, timeout=120)
+        check("--smt2020 mini (validate)",
+              r.returncode == 0 and r.stdout.decode().startswith(mini + ": ok"),
+              "exit status %d, stdout %r" % (r.returncode, r.stdout))
+        for command in (["run", files[0], "--smt2020", missing_set, "-q"],
+                        ["validate", "--smt2020", missing_set, files[0]],
+                        ["sweep", "--smt2020", missing_set]):
+            label = "--smt2020 misused (%s)" % command[0]
+            r = subprocess.run([binary] + command, capture_output=True,
+                               timeout=120)
+            check(label, r.returncode == EX_USAGE,
+                  "exit status %d, expected %d" % (r.returncode, EX_USAGE))
 
     for f in failures:
         print("FAIL " + f)

@@ -128,6 +128,68 @@ static void assert_same_dist(const dist *a, const dist *b, const char *what)
                       i, a->p[i], b->p[i]);
 }
 
+/* Equal bit for bit, or both NaN ("none"). */
+static void assert_same_double(double a, double b, const char *what)
+{
+    ck_assert_msg((isnan(a) && isnan(b)) || a == b, "%s: %.17g vs %.17g",
+                  what, a, b);
+}
+
+static void assert_same_group(const tool_group *x, const tool_group *y)
+{
+    ck_assert_str_eq(x->name, y->name);
+    ck_assert_int_eq(x->tools, y->tools);
+    ck_assert_int_eq(x->nrank, y->nrank);
+    for (int32_t k = 0; k < x->nrank; k++)
+        ck_assert_int_eq(x->rank[k], y->rank[k]);
+    ck_assert((x->area == NULL) == (y->area == NULL));
+    if (x->area)
+        ck_assert_str_eq(x->area, y->area);
+    ck_assert_int_eq(x->batching, y->batching);
+    ck_assert_int_eq(x->batch_unit, y->batch_unit);
+    assert_same_double(x->batch_wait_days, y->batch_wait_days, "wait");
+    ck_assert_int_eq(x->cascade, y->cascade);
+    assert_same_double(x->load_days, y->load_days, "load");
+    assert_same_double(x->unload_days, y->unload_days, "unload");
+    ck_assert_int_eq(x->ndowntimes, y->ndowntimes);
+    for (int32_t d = 0; d < x->ndowntimes; d++) {
+        const tool_downtime *u = &x->downtimes[d], *v = &y->downtimes[d];
+        ck_assert_str_eq(u->name, v->name);
+        ck_assert_int_eq(u->kind, v->kind);
+        if (u->kind == DOWN_PM_WAFERS)
+            assert_same_double(u->interval_wafers, v->interval_wafers,
+                               u->name);
+        else
+            assert_same_dist(&u->interval, &v->interval, u->name);
+        assert_same_dist(&u->duration, &v->duration, u->name);
+        ck_assert_int_eq(u->has_first, v->has_first);
+        if (u->has_first)
+            assert_same_dist(&u->first, &v->first, u->name);
+    }
+}
+
+static void assert_same_step(const route_step *x, const route_step *y)
+{
+    ck_assert_str_eq(x->name, y->name);
+    ck_assert_int_eq(x->tool_group, y->tool_group);
+    ck_assert_int_eq(x->per, y->per);
+    assert_same_dist(&x->time, &y->time, x->name);
+    ck_assert_int_eq(x->batch_min, y->batch_min);
+    ck_assert_int_eq(x->batch_max, y->batch_max);
+    assert_same_double(x->cascade_interval_days, y->cascade_interval_days,
+                       "cascade_interval");
+    ck_assert_int_eq(x->setup, y->setup);
+    ck_assert_int_eq(x->has_setup_time, y->has_setup_time);
+    if (x->has_setup_time)
+        assert_same_dist(&x->setup_time, &y->setup_time, "setup_time");
+    assert_same_double(x->sample_prob, y->sample_prob, "sample");
+    assert_same_double(x->rework_prob, y->rework_prob, "rework_prob");
+    ck_assert_int_eq(x->rework_to, y->rework_to);
+    assert_same_double(x->scrap_prob, y->scrap_prob, "scrap_prob");
+    ck_assert_int_eq(x->same_tool_as, y->same_tool_as);
+    ck_assert_int_eq(x->step_priority, y->step_priority);
+}
+
 /* Every field that the simulation or the output reads, bit for bit;
  * only the stored text of the inputs differs. */
 static void assert_same_model(const model *a, const model *b)
@@ -142,11 +204,8 @@ static void assert_same_model(const model *a, const model *b)
     ck_assert_int_eq(a->replications, b->replications);
     ck_assert_uint_eq(a->seed, b->seed);
     ck_assert_int_eq(a->ngroups, b->ngroups);
-    for (int32_t g = 0; g < a->ngroups; g++) {
-        ck_assert_str_eq(a->groups[g].name, b->groups[g].name);
-        ck_assert_int_eq(a->groups[g].tools, b->groups[g].tools);
-        ck_assert_int_eq(a->groups[g].nrank, b->groups[g].nrank);
-    }
+    for (int32_t g = 0; g < a->ngroups; g++)
+        assert_same_group(&a->groups[g], &b->groups[g]);
     ck_assert_int_eq(a->nproducts, b->nproducts);
     for (int32_t p = 0; p < a->nproducts; p++) {
         const product *x = &a->products[p], *y = &b->products[p];
@@ -157,18 +216,68 @@ static void assert_same_model(const model *a, const model *b)
             ck_assert_msg(x->release_interval_days == y->release_interval_days,
                           "%s: interval %.17g vs %.17g", x->name,
                           x->release_interval_days, y->release_interval_days);
-        else
+        else if (x->release == RELEASE_RANDOM)
             assert_same_dist(&x->interarrival, &y->interarrival, x->name);
+        else if (x->release == RELEASE_CONWIP)
+            ck_assert_int_eq(x->conwip_lots, y->conwip_lots);
         ck_assert(x->first_release_days == y->first_release_days);
+        ck_assert_int_eq(x->priority, y->priority);
+        assert_same_double(x->due_offset_days, y->due_offset_days, "due");
         ck_assert_int_eq(x->nsteps, y->nsteps);
-        for (int32_t s = 0; s < x->nsteps; s++) {
-            ck_assert_str_eq(x->steps[s].name, y->steps[s].name);
-            ck_assert_int_eq(x->steps[s].tool_group, y->steps[s].tool_group);
-            ck_assert_int_eq(x->steps[s].per, y->steps[s].per);
-            assert_same_dist(&x->steps[s].time, &y->steps[s].time,
-                             x->steps[s].name);
-        }
+        for (int32_t s = 0; s < x->nsteps; s++)
+            assert_same_step(&x->steps[s], &y->steps[s]);
     }
+    ck_assert_int_eq(a->nsetups, b->nsetups);
+    for (int32_t i = 0; i < a->nsetups; i++) {
+        ck_assert_str_eq(a->setups[i], b->setups[i]);
+        ck_assert_int_eq(a->setup_min_run[i], b->setup_min_run[i]);
+    }
+    ck_assert_int_eq(a->nsetup_changes, b->nsetup_changes);
+    for (int32_t i = 0; i < a->nsetup_changes; i++) {
+        ck_assert_int_eq(a->setup_changes[i].from, b->setup_changes[i].from);
+        ck_assert_int_eq(a->setup_changes[i].to, b->setup_changes[i].to);
+        assert_same_dist(&a->setup_changes[i].time, &b->setup_changes[i].time,
+                         "change");
+    }
+    ck_assert_int_eq(a->nconstraints, b->nconstraints);
+    for (int32_t i = 0; i < a->nconstraints; i++) {
+        const time_constraint *x = &a->constraints[i], *y = &b->constraints[i];
+        ck_assert_int_eq(x->product, y->product);
+        ck_assert_int_eq(x->from_step, y->from_step);
+        ck_assert_int_eq(x->to_step, y->to_step);
+        assert_same_double(x->limit_days, y->limit_days, "limit");
+        ck_assert_int_eq(x->action, y->action);
+    }
+    ck_assert_int_eq(a->norders, b->norders);
+    for (int32_t i = 0; i < a->norders; i++) {
+        const release_order *x = &a->orders[i], *y = &b->orders[i];
+        ck_assert_str_eq(x->name, y->name);
+        ck_assert_int_eq(x->product, y->product);
+        ck_assert_int_eq(x->wafers, y->wafers);
+        ck_assert_int_eq(x->priority, y->priority);
+        ck_assert_int_eq(x->kind, y->kind);
+        if (x->kind == RELEASE_RANDOM)
+            assert_same_dist(&x->interarrival, &y->interarrival, x->name);
+        else
+            assert_same_double(x->interval_days, y->interval_days, x->name);
+        assert_same_double(x->first_days, y->first_days, "first");
+        ck_assert_int_eq(x->count, y->count);
+        assert_same_double(x->due_offset_days, y->due_offset_days, "due");
+    }
+    ck_assert_int_eq(a->ninitial, b->ninitial);
+    for (int32_t i = 0; i < a->ninitial; i++) {
+        const initial_lot *x = &a->initial[i], *y = &b->initial[i];
+        ck_assert_int_eq(x->product, y->product);
+        ck_assert_int_eq(x->step, y->step);
+        ck_assert_int_eq(x->wafers, y->wafers);
+        ck_assert_int_eq(x->priority, y->priority);
+        assert_same_double(x->release_day, y->release_day, "release_day");
+        assert_same_double(x->due_day, y->due_day, "due_day");
+    }
+    ck_assert_int_eq(a->has_transport, b->has_transport);
+    if (a->has_transport)
+        assert_same_dist(&a->transport, &b->transport, "transport");
+    ck_assert_int_eq(a->conwip_lots, b->conwip_lots);
 }
 
 static model *load_with(const char *path, const char *const *texts,
@@ -237,8 +346,9 @@ static const struct {
      NULL, NULL},
     {{"tool_groups.ETCH.tools=4"}, "ETCH: &etch {tools: 3}\n  CMP: *etch",
      "ETCH: {tools: 4}\n  CMP: {tools: 3}", NULL, NULL, NULL},
-    {{"tool_groups.ETCH.dispatch=fifo"}, "ETCH: &etch {tools: 3}",
-     "ETCH: &etch {tools: 3, dispatch: fifo}", NULL, NULL, NULL},
+    {{"tool_groups.ETCH.dispatch=fifo"}, "ETCH: &etch {tools: 3}\n  CMP: *etch",
+     "ETCH: {tools: 3, dispatch: fifo}\n  CMP: {tools: 3}", NULL, NULL,
+     NULL},
     /* products: release rates, and the switch of release kind */
     {{"products.A.wafers_per_month=2000"}, "wafers_per_month: 1000",
      "wafers_per_month: 2000", NULL, NULL, NULL},
@@ -507,8 +617,10 @@ static const struct {
     {"tool_groups.LITHO.tools=2.5", "'tools' must be an integer: '2.5'"},
     {"tool_groups.LITHO.tools=0", "'tools' must be an integer from 1 to "
                                   "100000 (got 0)"},
-    {"tool_groups.LITHO.dispatch=edd", "unknown dispatch rule 'edd' (fifo "
-                                       "is the only rule for now)"},
+    {"tool_groups.LITHO.dispatch=zzz", "unknown dispatch rule 'zzz' (use "
+                                       "fifo, spt, edd, critical_ratio, "},
+    {"tool_groups.LITHO.dispatch=lifo", "unknown dispatch rule 'lifo' (did "
+                                        "you mean 'fifo'?)"},
     {"start_date=2025-02-30", "'start_date' must be a real date written "
                               "YYYY-MM-DD (got '2025-02-30')"},
     {"seed=-1", "'seed' must not be negative: '-1'"},
@@ -604,6 +716,484 @@ START_TEST(test_file_errors_keep_positions)
     ck_assert_str_eq(err.message, "'route' must be a CSV file path or a "
                                   "sequence of steps, found a mapping");
     remove_temp_dir();
+}
+END_TEST
+
+/* --- settings of the realism keys --------------------------------------- */
+
+static const char realism_yaml[] =
+    "horizon_days: 100\n"
+    "tool_groups:\n"
+    "  G: {tools: 2, dispatch: [priority, fifo], load_time: 1}\n"
+    "  B: {tools: 1, batching: {unit: lots, wait: 30}}\n"
+    "  C:\n"
+    "    tools: 1\n"
+    "    cascade: 2\n"
+    "    downtimes:\n"
+    "      - {name: BD, kind: breakdown, interval: {distribution: "
+    "exponential, mean: 100, unit: h}, duration: {mean: 2, unit: h}}\n"
+    "      - {name: PM, kind: pm_wafers, interval_wafers: 5000, "
+    "duration: {mean: 3, unit: h}}\n"
+    "products:\n"
+    "  A:\n"
+    "    lots_per_day: 2\n"
+    "    due: 600\n"
+    "    route:\n"
+    "      - {step: s1, tool_group: G, mean: 10, setup: x}\n"
+    "      - {step: s2, tool_group: B, per: batch, mean: 60, batch_min: 2}\n"
+    "      - {step: s3, tool_group: C, mean: 5, rework_to: s1, "
+    "rework_prob: 0.1}\n"
+    "      - {step: s4, tool_group: G, mean: 10, setup: y}\n"
+    "  K:\n"
+    "    release: conwip\n"
+    "    conwip_lots: 5\n"
+    "    route: routes/k.csv\n"
+    "setups:\n"
+    "  changes:\n"
+    "    - {from: x, to: y, time: 5}\n"
+    "    - {to: x, time: {distribution: uniform, min: 1, max: 3}}\n"
+    "  min_run: {x: 2}\n"
+    "transport: {distribution: exponential, mean: 3}\n"
+    "conwip_lots: 10\n"
+    "orders:\n"
+    "  - {name: o1, product: A, lots_per_day: 1, count: 5}\n"
+    "  - {product: K, interval: 100, first_day: 2}\n"
+    "initial_wip:\n"
+    "  - {product: A, step: s3, lots: 2}\n"
+    "  - {product: K, step: \"#1\"}\n";
+
+static const char realism_csv[] =
+    "step,tool_group,mean,cqt_to,cqt_limit,scrap_prob\n"
+    "k1,G,5,#2,30,\n"
+    "k2,C,5,,,0.01\n";
+
+static const struct {
+    const char *settings[4];
+    const char *from;           /* edit of the YAML */
+    const char *to;
+    const char *csv;            /* K's route as routes/k2.csv, or NULL */
+    const char *from2;          /* a second edit, or NULL */
+    const char *to2;
+} realism_equivalents[] = {
+    {{"tool_groups.G.dispatch=edd;spt"}, "[priority, fifo]", "[edd, spt]",
+     NULL, NULL, NULL},
+    {{"tool_groups.G.dispatch= priority ; fifo"}, "[priority, fifo]",
+     "\"priority;fifo\"", NULL, NULL, NULL},
+    {{"tool_groups.G.area=Wet", "tool_groups.G.cascade=4"},
+     "load_time: 1}", "load_time: 1, area: Wet, cascade: 4}", NULL, NULL, NULL},
+    {{"tool_groups.G.load_time=3", "tool_groups.G.unload_time=2"},
+     "load_time: 1}", "load_time: 3, unload_time: {value: 2}}", NULL, NULL, NULL},
+    {{"tool_groups.B.batching.wait=45", "tool_groups.B.batching.unit=wafers"},
+     "{unit: lots, wait: 30}", "{unit: wafers, wait: 45}", NULL, NULL, NULL},
+    /* a key of batching turns it on */
+    {{"tool_groups.G.batching.unit=wafers"}, "load_time: 1}",
+     "load_time: 1, batching: {unit: wafers}}", NULL, NULL, NULL},
+    {{"tool_groups.C.downtimes.BD.duration.mean=4"},
+     "duration: {mean: 2, unit: h}", "duration: {mean: 4, unit: h}", NULL, NULL, NULL},
+    {{"tool_groups.C.downtimes.#2.interval_wafers=6000"},
+     "interval_wafers: 5000", "interval_wafers: 6000", NULL, NULL, NULL},
+    {{"tool_groups.C.downtimes.BD.first.mean=5",
+      "tool_groups.C.downtimes.PM.name=Lamp"},
+     "unit: h}, duration: {mean: 2, unit: h}}\n      - {name: PM,",
+     "unit: h}, duration: {mean: 2, unit: h}, first: {mean: 5}}\n"
+     "      - {name: Lamp,", NULL, NULL, NULL},
+    {{"tool_groups.C.downtimes.BD.interval.distribution=gamma",
+      "tool_groups.C.downtimes.BD.interval.cv=2"},
+     "{distribution: exponential, mean: 100, unit: h}",
+     "{distribution: gamma, mean: 100, unit: h, cv: 2}", NULL, NULL, NULL},
+    /* inline steps */
+    {{"products.A.route.#3.rework_prob=0.2", "products.A.route.s3.rework_to=s2"},
+     "rework_to: s1, rework_prob: 0.1", "rework_to: s2, rework_prob: 0.2",
+     NULL, NULL, NULL},
+    {{"products.A.route.s2.batch_max=4", "products.A.route.s2.batch_min=3"},
+     "batch_min: 2}", "batch_min: 3, batch_max: 4}", NULL, NULL, NULL},
+    {{"products.A.route.s4.setup_time=7", "products.A.route.s2.setup=x"},
+     "mean: 10, setup: y}", "mean: 10, setup: y, setup_time: 7}", NULL,
+     "batch_min: 2}", "batch_min: 2, setup: x}"},
+    {{"products.A.route.#1.sample=0.5", "products.A.route.#1.scrap_prob=0.01",
+      "products.A.route.#1.step_priority=-3"},
+     "mean: 10, setup: x}",
+     "mean: 10, setup: x, sample: 0.5, scrap_prob: 0.01, step_priority: -3}",
+     NULL, NULL, NULL},
+    {{"products.A.route.s3.cascade_interval=2",
+      "products.A.route.#4.same_tool_as=s1"},
+     "rework_prob: 0.1}\n      - {step: s4, tool_group: G, mean: 10, "
+     "setup: y}",
+     "rework_prob: 0.1, cascade_interval: 2}\n      - {step: s4, "
+     "tool_group: G, mean: 10, setup: y, same_tool_as: s1}", NULL, NULL, NULL},
+    {{"products.A.route.#1.cqt_to=s3", "products.A.route.#1.cqt_limit=100",
+      "products.A.route.#1.cqt_action=scrap"},
+     "mean: 10, setup: x}",
+     "mean: 10, setup: x, cqt_to: s3, cqt_limit: 100, cqt_action: scrap}",
+     NULL, NULL, NULL},
+    /* products */
+    {{"products.A.priority=30", "products.A.due=700"}, "due: 600",
+     "due: 700\n    priority: 30", NULL, NULL, NULL},
+    {{"products.A.due_factor=2"}, "due: 600", "due_factor: 2", NULL, NULL, NULL},
+    {{"products.A.conwip_lots=7"}, "lots_per_day: 2",
+     "release: conwip\n    conwip_lots: 7", NULL, NULL, NULL},
+    {{"products.A.release=none"}, "lots_per_day: 2", "release: none", NULL, NULL, NULL},
+    {{"products.K.lots_per_day=3", "products.A.release=conwip",
+      "products.A.conwip_lots=4"},
+     "    lots_per_day: 2\n", "    release: conwip\n    conwip_lots: 4\n",
+     NULL, "    release: conwip\n    conwip_lots: 5\n",
+     "    lots_per_day: 3\n"},
+    /* CSV steps */
+    {{"products.K.route.k2.scrap_prob=0.02", "products.K.route.#1.cqt_limit=45",
+      "products.K.route.#1.cqt_action=rework"},
+     "routes/k.csv", "routes/k2.csv",
+     "step,tool_group,mean,cqt_to,cqt_limit,scrap_prob,cqt_action\n"
+     "k1,G,5,#2,45,,rework\nk2,C,5,,,0.02,\n", NULL, NULL},
+    /* fab-wide sections */
+    {{"setups.min_run.y=3", "setups.min_run.x=1"}, "min_run: {x: 2}",
+     "min_run: {x: 1, y: 3}", NULL, NULL, NULL},
+    {{"setups.changes.#1.time=7", "setups.changes.#2.time.max=4",
+      "setups.changes.#1.from=y", "setups.changes.#1.to=x"},
+     "{from: x, to: y, time: 5}\n    - {to: x, time: {distribution: uniform, "
+     "min: 1, max: 3}}",
+     "{from: y, to: x, time: 7}\n    - {to: x, time: {distribution: uniform, "
+     "min: 1, max: 4}}", NULL, NULL, NULL},
+    {{"transport.distribution=gamma", "transport.cv=0.5", "transport.mean=4"},
+     "{distribution: exponential, mean: 3}",
+     "{distribution: gamma, mean: 4, cv: 0.5}", NULL, NULL, NULL},
+    {{"conwip_lots=12"}, "conwip_lots: 10", "conwip_lots: 12", NULL, NULL, NULL},
+    {{"orders.o1.count=6", "orders.#2.first_day=3", "orders.order 2.wafers=5"},
+     "count: 5}\n  - {product: K, interval: 100, first_day: 2}",
+     "count: 6}\n  - {product: K, interval: 100, first_day: 3, wafers: 5}",
+     NULL, NULL, NULL},
+    {{"orders.o1.interval=50", "orders.#2.interarrival.mean=80",
+      "orders.o1.priority=40", "orders.o1.due=300"},
+     "lots_per_day: 1, count: 5}\n  - {product: K, interval: 100,",
+     "interval: 50, count: 5, priority: 40, due: 300}\n  - {product: K, "
+     "interarrival: {mean: 80},", NULL, NULL, NULL},
+    {{"orders.o1.name=first", "orders.first.product=K"},
+     "{name: o1, product: A,", "{name: first, product: K,", NULL, NULL, NULL},
+    {{"initial_wip.#1.lots=3", "initial_wip.#2.due_day=9",
+      "initial_wip.#2.step=k2", "initial_wip.#1.release_day=-2"},
+     "{product: A, step: s3, lots: 2}\n  - {product: K, step: \"#1\"}",
+     "{product: A, step: s3, lots: 3, release_day: -2}\n  - {product: K, "
+     "step: k2, due_day: 9}", NULL, NULL, NULL},
+};
+
+static void write_realism(void)
+{
+    make_temp_dir();
+    write_text("s.yaml", realism_yaml);
+    write_text("routes/k.csv", realism_csv);
+}
+
+START_TEST(test_realism_setting_equals_file)
+{
+    const char *const *settings = realism_equivalents[_i].settings;
+    size_t n = 0;
+    model *set, *file;
+
+    while (n < 4 && settings[n])
+        n++;
+    write_realism();
+    set = load_with(temp_path("s.yaml"), settings, n);
+    {
+        char *yaml = edited(realism_yaml, realism_equivalents[_i].from,
+                            realism_equivalents[_i].to);
+        if (realism_equivalents[_i].from2) {
+            char *yaml2 = edited(yaml, realism_equivalents[_i].from2,
+                                 realism_equivalents[_i].to2);
+            free(yaml);
+            yaml = yaml2;
+        }
+        ck_assert_int_eq(mkdir(temp_path("e"), 0700), 0);
+        ck_assert_int_eq(mkdir(temp_path("e/routes"), 0700), 0);
+        write_text("e/s.yaml", yaml);
+        write_text("e/routes/k.csv", realism_csv);
+        if (realism_equivalents[_i].csv)
+            write_text("e/routes/k2.csv", realism_equivalents[_i].csv);
+        free(yaml);
+        file = load_with(temp_path("e/s.yaml"), NULL, 0);
+        assert_same_model(set, file);
+        model_destroy(file);
+    }
+    ck_assert_str_eq(set->sources[0].text, realism_yaml);
+    model_destroy(set);
+    remove_temp_dir();
+}
+END_TEST
+
+/* What the settings above set, in the model. */
+START_TEST(test_realism_setting_values)
+{
+    static const char *const settings[] = {
+        "products.A.due=1440",
+        "products.K.route.k1.cqt_to=#2",
+        "tool_groups.C.downtimes.BD.duration.mean=4",
+        "orders.#2.interarrival.mean=80",
+    };
+    model *m;
+
+    write_realism();
+    m = load_with(temp_path("s.yaml"), settings, 4);
+    ck_assert(fabs(m->products[0].due_offset_days - 1.0) < 1e-15);
+    ck_assert_int_eq(m->nconstraints, 1);
+    ck_assert_int_eq(m->constraints[0].to_step, 1);
+    ck_assert(fabs(m->groups[2].downtimes[0].duration.mean - 4.0 / 24) <
+              1e-15);
+    ck_assert_int_eq(m->orders[1].kind, RELEASE_RANDOM);
+    ck_assert(fabs(m->orders[1].interarrival.mean - 80.0 / 1440) < 1e-15);
+    model_destroy(m);
+    remove_temp_dir();
+}
+END_TEST
+
+static const struct {
+    const char *setting;
+    const char *message;        /* the start of the message */
+} realism_setting_errors[] = {
+    {"tool_groups.G.batching=1", "'batching' is a section: set one of its "
+                                 "keys, e.g. tool_groups.G.batching.wait"},
+    {"tool_groups.G.batching.wiat=1", "unknown key 'wiat' (did you mean "
+                                      "'wait'?)"},
+    {"tool_groups.G.batching.wait.x=1", "'wait' is a value, not a section"},
+    {"tool_groups.G.casacde=1", "unknown key 'casacde' (did you mean "
+                                "'cascade'?)"},
+    {"tool_groups.G.cascade=65", "'cascade' must be an integer from 1 to 64 "
+                                 "(got 65)"},
+    {"tool_groups.G.dispatch=edd;edd", "dispatch rule 'edd' is given twice"},
+    {"tool_groups.C.downtimes=1", "a downtime is set by tool_groups.C."
+                                  "downtimes.NAME.KEY, where NAME is the "
+                                  "downtime's name or #N"},
+    {"tool_groups.C.downtimes.XX.kind=breakdown",
+     "no downtime 'XX' in tool group 'C' (downtimes: BD, PM)"},
+    {"tool_groups.C.downtimes.#3.kind=breakdown",
+     "there is no downtime #3: tool group 'C' has 2 downtimes"},
+    {"tool_groups.C.downtimes.#0.kind=breakdown",
+     "'#0' is not a downtime number"},
+    {"tool_groups.C.downtimes.BD.duration=1",
+     "'duration' is a distribution: set one of its keys, e.g. "
+     "tool_groups.C.downtimes.BD.duration.mean"},
+    {"tool_groups.C.downtimes.BD.duration.meen=1",
+     "unknown key 'meen' (did you mean 'mean'?)"},
+    {"tool_groups.C.downtimes.BD.knid=1", "unknown key 'knid' (did you mean "
+                                          "'kind'?)"},
+    {"tool_groups.G.downtimes.BD.kind=breakdown",
+     "tool group 'G' has no 'downtimes' in the scenario"},
+    {"tool_groups.C.downtimes.BD.kind=flood", "unknown downtime kind "
+                                              "'flood'"},
+    {"products.A.route.#3.rework_prob=1", "'rework_prob' must be a "
+                                          "probability >= 0 and < 1 (got 1)"},
+    {"products.A.route.#3.rework_to=s4", "'rework_to' must be this step or "
+                                         "an earlier one: step #4 comes "
+                                         "after this step #3"},
+    {"products.A.route.#1.cqt_to=s3", "'cqt_to' needs 'cqt_limit' in the "
+                                      "same step"},
+    {"products.A.route.#2.batch_min=0", "'batch_min' must be an integer "
+                                        "from 1 to 100000 (got 0)"},
+    {"products.A.route.#1.batch_min=2", "'batch_min' needs a tool group "
+                                        "with 'batching': 'G' has none"},
+    {"products.A.route.#1.reworkto=s1", "unknown key 'reworkto' (did you "
+                                        "mean 'rework_to'?)"},
+    {"products.K.route.#1.cqt_to=k1", "'cqt_to' must be a later step: step "
+                                      "#1 is not after this step #1"},
+    {"products.K.route.#2.sample=0", "'sample' must be a probability > 0 "
+                                     "and <= 1 (got 0)"},
+    {"products.A.due_factor=-1", "'due_factor' must be > 0"},
+    {"products.A.due=-1", "'due' must be >= 0 and at most"},
+    /* a setting's value is a scalar: a duration with a unit is not one */
+    {"products.A.due={value: 1, unit: d}", "'due' is not a number: "
+                                           "'{value: 1, unit: d}'"},
+    {"products.A.release=push", "unknown release 'push'"},
+    {"products.A.priority=x", "'priority' is not a number: 'x'"},
+    {"products.K.conwip_lots=0", "'conwip_lots' must be an integer from 1 "
+                                 "to 1000000 (got 0)"},
+    {"orders.o9.count=2", "no order 'o9' in 'orders' (orders: o1, order 2)"},
+    {"orders.#5.count=2", "there is no order #5: 'orders' has 2 orders"},
+    {"orders.o1.interarrival=3", "'interarrival' is a distribution: set one "
+                                 "of its keys, e.g. "
+                                 "orders.o1.interarrival.mean"},
+    {"orders.o1.cont=3", "unknown key 'cont' (did you mean 'count'?)"},
+    {"orders.o1.count.x=3", "'count' is a value, not a section"},
+    {"orders.o1=3", "an order is set by orders.NAME.KEY, where NAME is the "
+                    "order's name or #N"},
+    {"orders.o1.product=Z", "unknown product 'Z' (products: A, K)"},
+    {"orders.o1.count=0", "'count' must be an integer from 1 to 1000000000 "
+                          "(got 0)"},
+    {"initial_wip.x.lots=1", "entries of 'initial_wip' have no names: "
+                             "choose one by #N"},
+    {"initial_wip.#3.lots=1", "there is no entry #3: 'initial_wip' has 2 "
+                              "entries"},
+    {"initial_wip.#1.step=#9", "there is no step #9: the route of product "
+                               "'A' has 4 steps"},
+    {"initial_wip.#1.lot=1", "unknown key 'lot' (did you mean 'lots'?)"},
+    {"initial_wip=1", "initial WIP is set by initial_wip.#N.KEY"},
+    {"setups.min_run.q=2", "unknown setup 'q': no step has it (setups: x, "
+                           "y)"},
+    {"setups.min_run.x=-1", "'x' must be an integer from 0 to 1000000 (got "
+                            "-1)"},
+    {"setups.changes.#3.time=2", "there is no change #3: 'setups.changes' "
+                                 "has 2 changes"},
+    {"setups.changes.#1.form=x", "unknown key 'form' (did you mean "
+                                 "'from'?)"},
+    {"setups.foo.x=1", "unknown key 'foo'"},
+    {"setups.min_run=1", "setups are set by setups.min_run.SETUP or "
+                         "setups.changes.#N.KEY"},
+    {"transport=3", "'transport' is a distribution: set one of its keys, "
+                    "e.g. transport.mean"},
+    {"transport.meen=3", "unknown key 'meen' (did you mean 'mean'?)"},
+    {"transport.mean=-1", "exponential: mean must be > 0 (got -1)"},
+    {"conwip_lots=0", "'conwip_lots' must be an integer from 1 to 1000000 "
+                      "(got 0)"},
+    {"conwip_lots.x=0", "'conwip_lots' is a value, not a section"},
+};
+
+START_TEST(test_realism_setting_errors)
+{
+    scenario_setting s;
+    char want_path[512];
+    ws_error err;
+
+    write_realism();
+    ck_assert_int_eq(scenario_setting_parse(realism_setting_errors[_i].setting,
+                                            &s), 0);
+    err = load_with_bad(temp_path("s.yaml"), &s, 1);
+    snprintf(want_path, sizeof want_path, "--set %s",
+             realism_setting_errors[_i].setting);
+    ck_assert_str_eq(err.path, want_path);
+    ck_assert_msg(strncmp(err.message, realism_setting_errors[_i].message,
+                          strlen(realism_setting_errors[_i].message)) == 0,
+                  "%s: message '%s', expected '%s'",
+                  realism_setting_errors[_i].setting, err.message,
+                  realism_setting_errors[_i].message);
+    remove_temp_dir();
+}
+END_TEST
+
+/* A value set that makes a value of the file wrong: the file's value is
+ * reported, where it is written (as for warmup_days). */
+START_TEST(test_realism_errors_in_file)
+{
+    static const struct {
+        const char *setting;
+        int line;
+        int col;
+        const char *message;
+    } cases[] = {
+        {"tool_groups.C.downtimes.BD.kind=pm_wafers", 9, 37,
+         "'interval' is not a key of a pm_wafers downtime"},
+        {"setups.changes.#1.time.mean=2", 26, 30,
+         "'time' must be a distribution mapping, found a scalar"},
+        {"setups.changes.#1.to=x", 26, 14,
+         "a setup change goes from one setup to another"},
+        {"products.A.route.s4.setup=x", 26, 21,
+         "unknown setup 'y': no step has it (setups: x)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        scenario_setting s;
+        ws_error err;
+        write_realism();
+        ck_assert_int_eq(scenario_setting_parse(cases[i].setting, &s), 0);
+        err = load_with_bad(temp_path("s.yaml"), &s, 1);
+        ck_assert_str_eq(err.path, temp_path("s.yaml"));
+        ck_assert_msg(err.line == cases[i].line && err.col == cases[i].col,
+                      "%s: at %d:%d", cases[i].setting, err.line, err.col);
+        ck_assert_msg(strncmp(err.message, cases[i].message,
+                              strlen(cases[i].message)) == 0,
+                      "%s: '%s'", cases[i].setting, err.message);
+        remove_temp_dir();
+    }
+}
+END_TEST
+
+/* Sections that a scenario without them cannot have set. */
+START_TEST(test_realism_sections_missing)
+{
+    static const struct {
+        const char *setting;
+        const char *message;
+    } cases[] = {
+        {"orders.#1.count=1", "the scenario has no 'orders'"},
+        {"initial_wip.#1.lots=1", "the scenario has no 'initial_wip'"},
+        {"setups.changes.#1.time=1", "the scenario has no 'setups'"},
+        {"products.B.route.#1.rework_to=#1",
+         "'rework_to' needs 'rework_prob' in the same step"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        scenario_setting s;
+        ws_error err;
+        write_base();
+        ck_assert_int_eq(scenario_setting_parse(cases[i].setting, &s), 0);
+        err = load_with_bad(temp_path("s.yaml"), &s, 1);
+        ck_assert_msg(strncmp(err.message, cases[i].message,
+                              strlen(cases[i].message)) == 0,
+                      "%s: '%s'", cases[i].setting, err.message);
+        remove_temp_dir();
+    }
+}
+END_TEST
+
+/* On a data set (tests/data/smt2020-mini), settings address its tool
+ * groups and products though no file lists them, as a file overriding
+ * them would. */
+#define MINI_DIR SOURCE_DIR "/tests/data/smt2020-mini"
+
+START_TEST(test_smt2020_settings)
+{
+    model *base, *set, *file;
+    scenario_setting s[3];
+    char texts[3][512], yaml[1024], product_name[300];
+    ws_error err;
+    int rc;
+
+    ck_assert_int_eq(scenario_load_smt2020(MINI_DIR, NULL, 0, &base, &err),
+                     0);
+    snprintf(texts[0], sizeof texts[0], "tool_groups.\"%s\".tools=%d",
+             base->groups[0].name, (int)base->groups[0].tools + 7);
+    snprintf(texts[1], sizeof texts[1], "products.\"%s\".priority=30",
+             base->products[0].name);
+    snprintf(texts[2], sizeof texts[2], "tool_groups.\"%s\".dispatch=edd",
+             base->groups[1].name);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(scenario_setting_parse(texts[i], &s[i]), 0);
+    rc = scenario_load_smt2020(MINI_DIR, s, 3, &set, &err);
+    ck_assert_msg(rc == 0, "%s: %s", err.path, err.message);
+    snprintf(yaml, sizeof yaml,
+             "smt2020: smt2020-mini\n"
+             "name: smt2020-mini\n"
+             "tool_groups:\n"
+             "  \"%s\": {tools: %d}\n"
+             "  \"%s\": {dispatch: edd}\n"
+             "products: {\"%s\": {priority: 30}}\n",
+             base->groups[0].name, (int)base->groups[0].tools + 7,
+             base->groups[1].name, base->products[0].name);
+    rc = scenario_load_string(yaml, strlen(yaml),
+                              SOURCE_DIR "/tests/data/x.yaml", &file, &err);
+    ck_assert_msg(rc == 0, "%s: %s", err.path, err.message);
+    assert_same_model(set, file);
+    ck_assert_int_eq(set->groups[0].tools, base->groups[0].tools + 7);
+    model_destroy(set);
+
+    /* The same settings on a file that names the data set. */
+    rc = scenario_load_file_with(SOURCE_DIR "/tests/data/smt2020-mini.yaml",
+                                 s, 3, &set, &err);
+    ck_assert_msg(rc == 0, "%s: %s", err.path, err.message);
+    ck_assert_int_eq(set->groups[0].tools, base->groups[0].tools + 7);
+    ck_assert_int_eq(set->products[0].priority, 30);
+    snprintf(product_name, sizeof product_name, "%s",
+             base->products[0].name);
+    model_destroy(set);
+    model_destroy(file);
+    model_destroy(base);
+
+    /* Not a product of the data set: the setting's mistake. */
+    ck_assert_int_eq(scenario_setting_parse("products.NOPE.priority=1",
+                                            &s[0]), 0);
+    err = load_with_bad(SOURCE_DIR "/tests/data/smt2020-mini.yaml", s, 1);
+    ck_assert_str_eq(err.path, "--set products.NOPE.priority=1");
+    ck_assert_ptr_nonnull(strstr(err.message, "no product 'NOPE' (products: "));
+    /* A data set's steps are not in the tree. */
+    snprintf(texts[0], sizeof texts[0], "products.\"%s\".route.#1.mean=1",
+             product_name);
+    ck_assert_int_eq(scenario_setting_parse(texts[0], &s[0]), 0);
+    err = load_with_bad(SOURCE_DIR "/tests/data/smt2020-mini.yaml", s, 1);
+    ck_assert_ptr_nonnull(strstr(err.message, "the steps of a data set's "
+                                              "routes cannot be set"));
 }
 END_TEST
 
@@ -1232,6 +1822,46 @@ START_TEST(test_design_speed)
 }
 END_TEST
 
+/* A sweep over realism keys: every point is built and checked. */
+START_TEST(test_realism_sweep)
+{
+    char *yaml = malloc(sizeof realism_yaml + 256);
+    sweep_design *d;
+    ws_error err;
+
+    ck_assert_ptr_nonnull(yaml);
+    write_realism();
+    snprintf(yaml, sizeof realism_yaml + 256, "%s"
+             "sweep:\n  grid:\n"
+             "    tool_groups.C.cascade: [1, 2, 3]\n"
+             "    products.A.route.#3.rework_prob: [0, 0.1]\n"
+             "    tool_groups.C.downtimes.BD.duration.mean: [1, 2]\n",
+             realism_yaml);
+    write_text("s.yaml", yaml);
+    d = design_ok(temp_path("s.yaml"), NULL, 0);
+    ck_assert_int_eq(d->npoints, 12);
+    sweep_design_destroy(d);
+    /* A point the model refuses, at its parameter. */
+    snprintf(yaml, sizeof realism_yaml + 256, "%s"
+             "sweep:\n  zip:\n"
+             "    products.A.route.#3.rework_prob: [0.5, 1]\n",
+             realism_yaml);
+    write_text("s.yaml", yaml);
+    err = design_bad(temp_path("s.yaml"));
+    ck_assert_ptr_nonnull(strstr(err.message, "point 1 "));
+    ck_assert_ptr_nonnull(strstr(err.message, "'rework_prob' must be a "
+                                              "probability"));
+    /* smt2020 cannot be swept. */
+    snprintf(yaml, sizeof realism_yaml + 256, "%s"
+             "sweep:\n  grid:\n    smt2020: [a, b]\n", realism_yaml);
+    write_text("s.yaml", yaml);
+    err = design_bad(temp_path("s.yaml"));
+    ck_assert_ptr_nonnull(strstr(err.message, "cannot sweep 'smt2020'"));
+    free(yaml);
+    remove_temp_dir();
+}
+END_TEST
+
 static Suite *settings_suite(void)
 {
     Suite *s = suite_create("settings");
@@ -1247,6 +1877,16 @@ static Suite *settings_suite(void)
                         sizeof setting_errors / sizeof setting_errors[0]);
     tcase_add_test(set, test_setting_error_with_origin);
     tcase_add_test(set, test_file_errors_keep_positions);
+    tcase_add_loop_test(set, test_realism_setting_equals_file, 0,
+                        sizeof realism_equivalents /
+                            sizeof realism_equivalents[0]);
+    tcase_add_test(set, test_realism_setting_values);
+    tcase_add_loop_test(set, test_realism_setting_errors, 0,
+                        sizeof realism_setting_errors /
+                            sizeof realism_setting_errors[0]);
+    tcase_add_test(set, test_realism_errors_in_file);
+    tcase_add_test(set, test_realism_sections_missing);
+    tcase_add_test(set, test_smt2020_settings);
     suite_add_tcase(s, set);
 
     tcase_set_timeout(sweep, 300);
@@ -1263,6 +1903,7 @@ static Suite *settings_suite(void)
     tcase_add_test(sweep, test_design_with_settings);
     tcase_add_test(sweep, test_shipped_sweep);
     tcase_add_test(sweep, test_design_speed);
+    tcase_add_test(sweep, test_realism_sweep);
     suite_add_tcase(s, sweep);
     return s;
 }
