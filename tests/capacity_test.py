@@ -97,7 +97,10 @@ class Capacity(unittest.TestCase):
         self.assertAlmostEqual(raw_h, 34.6, delta=0.05)
         self.assertAlmostEqual(raw_d, raw_h / 24, delta=0.01)
         self.assertAlmostEqual(products["MEMORY"][0], 6000.0, delta=0.1)
-        self.assertIn("availability = 1", r.stdout)
+        # The estimates the analysis makes are stated in the table.
+        self.assertIn("assumed:", r.stdout)
+        self.assertIn("random order", r.stdout)
+        self.assertNotIn("CONWIP (no planned rate", r.stdout)
 
     def test_set_moves_the_bottleneck(self):
         r = run("capacity", self.scenario, "--set", "tool_groups.LITHO.tools=3")
@@ -144,17 +147,26 @@ class Capacity(unittest.TestCase):
                               "ETCH", "IMPLANT", "CMP"])
             self.assertEqual(list(ds.product.values), ["LOGIC", "MEMORY"])
             # Creation order, not alphabetical.
+            # Variables added later come after the first eight.
             self.assertEqual(list(ds.data_vars),
                              ["tools", "availability", "load_tool_hours_per_day",
                               "utilisation", "tools_needed",
                               "planned_wafers_per_month", "max_wafers_per_month",
-                              "raw_process_time_days"])
+                              "raw_process_time_days",
+                              "setup_tool_hours_per_day", "pm_tool_hours_per_day",
+                              "visits_per_lot", "wafer_yield"])
             for name in ("tools", "availability", "load_tool_hours_per_day",
-                         "utilisation", "tools_needed"):
+                         "utilisation", "tools_needed",
+                         "setup_tool_hours_per_day", "pm_tool_hours_per_day"):
                 self.assertEqual(ds[name].dims, ("tool_group",), name)
             for name in ("planned_wafers_per_month", "max_wafers_per_month",
-                         "raw_process_time_days"):
+                         "raw_process_time_days", "visits_per_lot",
+                         "wafer_yield"):
                 self.assertEqual(ds[name].dims, ("product",), name)
+            # The default scenario has none of the realism features.
+            self.assertEqual(ds.setup_tool_hours_per_day.values.tolist(), [0.0] * 8)
+            self.assertEqual(ds.pm_tool_hours_per_day.values.tolist(), [0.0] * 8)
+            self.assertEqual(ds.wafer_yield.values.tolist(), [1.0, 1.0])
             for name in list(ds.data_vars) + ["tool_group", "product"]:
                 self.assertIn("units", ds[name].attrs, name)
                 self.assertIn("long_name", ds[name].attrs, name)
