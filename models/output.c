@@ -32,11 +32,14 @@
 
 #include "../sim/date.h"
 
-#define OUTPUT_FORMAT_VERSION 1
+/* 2 added tool states, scrap, due dates, hot lots and time constraints. */
+#define OUTPUT_FORMAT_VERSION 2
 /* Records per chunk of a lots column: 32 KiB of doubles, big enough to
  * compress well, small enough that appending a few lots stays cheap. */
 #define OUTPUT_LOT_CHUNK 4096
 #define OUTPUT_BOOL_TYPE "bool_t"
+#define OUTPUT_STRING_(x) #x
+#define OUTPUT_STRING(x) OUTPUT_STRING_(x)
 
 enum output_dim {
     DIM_SCENARIO,
@@ -44,11 +47,39 @@ enum output_dim {
     DIM_MONTH,
     DIM_PRODUCT,
     DIM_TOOL_GROUP,
+    DIM_TOOL_STATE,
+    DIM_TIME_CONSTRAINT,        /* may be empty */
     NDIMS
 };
 
 static const char *const dim_names[NDIMS] = {
-    "scenario", "replication", "month", "product", "tool_group"
+    "scenario", "replication", "month", "product", "tool_group", "tool_state",
+    "time_constraint"
+};
+
+#define MAX_RANK 5
+
+/* The values of the tool_state coordinate, in the order of enum
+ * tool_state: the last index of every tool_state_share. */
+static const char *const tool_state_names[] = {
+    [TOOL_IDLE] = "idle", [TOOL_PROCESSING] = "processing",
+    [TOOL_SETUP] = "setup", [TOOL_DOWN] = "down", [TOOL_PM] = "pm",
+};
+_Static_assert(sizeof tool_state_names / sizeof tool_state_names[0]
+                   == TOOL_STATE_COUNT,
+               "a name for every tool state");
+
+/* The coordinates along time_constraint, which every variable over it
+ * names in its `coordinates` attribute. */
+#define CONSTRAINT_COORDINATES \
+    "time_constraint_product time_constraint_from_step " \
+    "time_constraint_to_step time_constraint_limit_days"
+
+/* How a variable's values come from a fab_result. */
+enum value_source {
+    FROM_FIELD,         /* the array at `field`, as it is */
+    AVAILABILITY_OF     /* 1 - down - pm of the tool-state shares at `field`,
+                           which have one more (tool_state) dimension */
 };
 
 /* A per-replication float64 variable: dims[0..1] are always (scenario,
@@ -57,41 +88,84 @@ static const char *const dim_names[NDIMS] = {
 typedef struct result_var {
     const char *name;
     int rank;
-    enum output_dim dims[4];
+    enum output_dim dims[MAX_RANK];
     size_t field;               /* offsetof the double * in fab_result */
+    enum value_source source;
     const char *units;
     const char *long_name;
 } result_var;
 
 #define MONTH_PRODUCT 4, {DIM_SCENARIO, DIM_REPLICATION, DIM_MONTH, DIM_PRODUCT}
 #define MONTH_GROUP 4, {DIM_SCENARIO, DIM_REPLICATION, DIM_MONTH, DIM_TOOL_GROUP}
+#define MONTH_GROUP_STATE 5, {DIM_SCENARIO, DIM_REPLICATION, DIM_MONTH, \
+                              DIM_TOOL_GROUP, DIM_TOOL_STATE}
 #define PER_PRODUCT 3, {DIM_SCENARIO, DIM_REPLICATION, DIM_PRODUCT}
 #define PER_GROUP 3, {DIM_SCENARIO, DIM_REPLICATION, DIM_TOOL_GROUP}
+#define PER_GROUP_STATE 4, {DIM_SCENARIO, DIM_REPLICATION, DIM_TOOL_GROUP, \
+                            DIM_TOOL_STATE}
+#define PER_CONSTRAINT 3, {DIM_SCENARIO, DIM_REPLICATION, DIM_TIME_CONSTRAINT}
+#define FIELD(name) offsetof(fab_result, name), FROM_FIELD
 
 /* Units "day" (not "days"): xarray would decode "days" into timedelta64. */
 static const result_var result_vars[] = {
-    {"wafers_out", MONTH_PRODUCT, offsetof(fab_result, wafers_out),
+    {"wafers_out", MONTH_PRODUCT, FIELD(wafers_out),
      "wafer", "wafers of lots finished in the month"},
-    {"wafer_starts", MONTH_PRODUCT, offsetof(fab_result, wafer_starts),
+    {"wafer_starts", MONTH_PRODUCT, FIELD(wafer_starts),
      "wafer", "wafers of lots released in the month"},
-    {"wip_wafers", MONTH_PRODUCT, offsetof(fab_result, wip_wafers),
+    {"wip_wafers", MONTH_PRODUCT, FIELD(wip_wafers),
      "wafer", "wafers in the fab at the end of the month"},
-    {"wip_wafers_mean", MONTH_PRODUCT, offsetof(fab_result, wip_wafers_mean),
+    {"wip_wafers_mean", MONTH_PRODUCT, FIELD(wip_wafers_mean),
      "wafer", "time-average wafers in the fab during the month"},
-    {"cycle_time_days", MONTH_PRODUCT, offsetof(fab_result, cycle_time_days),
+    {"cycle_time_days", MONTH_PRODUCT, FIELD(cycle_time_days),
      "day", "mean cycle time of lots finished in the month"},
-    {"utilisation", MONTH_GROUP, offsetof(fab_result, utilisation),
+    {"wafers_scrapped", MONTH_PRODUCT, FIELD(wafers_scrapped),
+     "wafer", "wafers scrapped in the month"},
+    {"on_time_share", MONTH_PRODUCT, FIELD(on_time_share),
+     "1", "share of the lots finished in the month with a due date that "
+     "finished by it"},
+    {"x_factor", MONTH_PRODUCT, FIELD(x_factor),
+     "1", "mean cycle time / raw process time of lots finished in the month"},
+    {"hot_cycle_time_days", MONTH_PRODUCT, FIELD(hot_cycle_time_days),
+     "day", "mean cycle time of hot lots finished in the month"},
+    {"utilisation", MONTH_GROUP, FIELD(utilisation),
      "1", "busy tool time / (tools x time in the month)"},
+    {"availability", MONTH_GROUP, offsetof(fab_result, tool_state_share),
+     AVAILABILITY_OF,
+     "1", "share of tool time neither down nor in preventive maintenance"},
+    {"tool_state_share", MONTH_GROUP_STATE, FIELD(tool_state_share),
+     "1", "share of tool time in each state during the month"},
     {"throughput_wafers_per_day", PER_PRODUCT,
-     offsetof(fab_result, throughput_wafers_per_day),
+     FIELD(throughput_wafers_per_day),
      "wafer/day", "wafers out per day after the warm-up"},
-    {"mean_cycle_time_days", PER_PRODUCT,
-     offsetof(fab_result, mean_cycle_time_days),
+    {"mean_cycle_time_days", PER_PRODUCT, FIELD(mean_cycle_time_days),
      "day", "mean cycle time of lots finished after the warm-up"},
-    {"mean_wip_wafers", PER_PRODUCT, offsetof(fab_result, mean_wip_wafers),
+    {"mean_wip_wafers", PER_PRODUCT, FIELD(mean_wip_wafers),
      "wafer", "time-average wafers in the fab after the warm-up"},
-    {"mean_utilisation", PER_GROUP, offsetof(fab_result, mean_utilisation),
+    {"mean_wafers_scrapped_per_day", PER_PRODUCT,
+     FIELD(mean_wafers_scrapped_per_day),
+     "wafer/day", "wafers scrapped per day after the warm-up"},
+    {"mean_on_time_share", PER_PRODUCT, FIELD(mean_on_time_share),
+     "1", "share of the lots finished after the warm-up with a due date "
+     "that finished by it"},
+    {"mean_x_factor", PER_PRODUCT, FIELD(mean_x_factor),
+     "1", "mean cycle time / raw process time of lots finished after the "
+     "warm-up"},
+    {"mean_hot_cycle_time_days", PER_PRODUCT,
+     FIELD(mean_hot_cycle_time_days),
+     "day", "mean cycle time of hot lots finished after the warm-up"},
+    {"mean_utilisation", PER_GROUP, FIELD(mean_utilisation),
      "1", "busy tool time / (tools x time) after the warm-up"},
+    {"mean_availability", PER_GROUP,
+     offsetof(fab_result, mean_tool_state_share), AVAILABILITY_OF,
+     "1", "share of tool time neither down nor in preventive maintenance "
+     "after the warm-up"},
+    {"mean_tool_state_share", PER_GROUP_STATE, FIELD(mean_tool_state_share),
+     "1", "share of tool time in each state after the warm-up"},
+    {"time_constraint_checks", PER_CONSTRAINT, FIELD(cqt_checks),
+     "lot", "lots that finished the constraint's first step and reached "
+     "its last (whole horizon)"},
+    {"time_constraint_violations", PER_CONSTRAINT, FIELD(cqt_violations),
+     "lot", "of those lots, how many exceeded the time limit"},
 };
 
 #define NRESULT_VARS (sizeof result_vars / sizeof result_vars[0])
@@ -107,6 +181,10 @@ enum lot_column {
     LOT_FINISH,
     LOT_CYCLE,
     LOT_WAFERS,
+    LOT_WAFERS_OUT,
+    LOT_PRIORITY,
+    LOT_DUE,
+    LOT_SCRAP,
     NLOT_COLUMNS
 };
 
@@ -129,7 +207,16 @@ static const lot_column_spec lot_columns[NLOT_COLUMNS] = {
      "finish time, days since the start date; NaN if still in the fab"},
     {"cycle_time_days", COLUMN_DOUBLE, "day",
      "finish time - release time; NaN if still in the fab"},
-    {"wafers", COLUMN_INT32, "wafer", "wafers in the lot"},
+    {"wafers", COLUMN_INT32, "wafer", "wafers in the lot at release"},
+    {"wafers_out", COLUMN_INT32, "wafer",
+     "wafers the lot finished with (after yield loss)"},
+    {"priority", COLUMN_INT32, "1",
+     "priority of the lot; hot from " OUTPUT_STRING(MODEL_HOT_PRIORITY)},
+    {"due_time_days", COLUMN_DOUBLE, "day",
+     "due date, days since the start date; NaN if the lot has none"},
+    {"scrap_time_days", COLUMN_DOUBLE, "day",
+     "time the whole lot was scrapped, days since the start date; NaN "
+     "unless it was"},
 };
 
 /* Model data that may differ between the scenarios (points) of a sweep,
@@ -152,45 +239,91 @@ static const scenario_var_spec scenario_vars[NSCENARIO_VARS] = {
     {"tools", DIM_TOOL_GROUP, 1, "1", "tools in the group"},
 };
 
-/* Summary over replications per scenario, written by output_finish. */
+/* Summary over replications per scenario, written by output_finish.  A
+ * _ci95 variable follows its mean in this list. */
 enum summary_var {
     SUM_REPLICATIONS,
     SUM_WAFERS, SUM_WAFERS_CI,
     SUM_CYCLE, SUM_CYCLE_CI,
     SUM_XFACTOR, SUM_XFACTOR_CI,
+    SUM_SCRAPPED, SUM_SCRAPPED_CI,
+    SUM_ON_TIME, SUM_ON_TIME_CI,
+    SUM_HOT_CYCLE, SUM_HOT_CYCLE_CI,
+    SUM_AVAILABILITY, SUM_AVAILABILITY_CI,
+    SUM_STATE_SHARE, SUM_STATE_SHARE_CI,
     SUM_BOTTLENECK_UTIL, SUM_BOTTLENECK_UTIL_CI,
+    SUM_BOTTLENECK_AVAIL, SUM_BOTTLENECK_AVAIL_CI,
     SUM_BOTTLENECK,
     NSUMMARY_VARS
 };
 
+/* The dimensions after scenario. */
+enum summary_shape {
+    SUMMARY_SCENARIO,           /* (scenario) */
+    SUMMARY_PRODUCT,            /* (scenario, product) */
+    SUMMARY_GROUP,              /* (scenario, tool_group) */
+    SUMMARY_GROUP_STATE         /* (scenario, tool_group, tool_state) */
+};
+
 typedef struct summary_var_spec {
     const char *name;
-    int per_product;            /* (scenario, product), else (scenario) */
+    enum summary_shape shape;
     enum column_type type;
+    int ci95;                   /* the half-width, not the mean */
     const char *units;
     const char *long_name;
 } summary_var_spec;
 
+#define CI95_LONG_NAME "half-width of the 95% confidence interval (Student t)"
+
 static const summary_var_spec summary_vars[NSUMMARY_VARS] = {
-    {"summary_replications", 0, COLUMN_INT32, "1",
+    {"summary_replications", SUMMARY_SCENARIO, COLUMN_INT32, 0, "1",
      "replications behind the summary"},
-    {"summary_wafers_per_month", 1, COLUMN_DOUBLE, "wafer/month",
+    {"summary_wafers_per_month", SUMMARY_PRODUCT, COLUMN_DOUBLE, 0,
+     "wafer/month",
      "mean over replications of wafers out per month after the warm-up"},
-    {"summary_wafers_per_month_ci95", 1, COLUMN_DOUBLE, "wafer/month",
-     "half-width of the 95% confidence interval (Student t)"},
-    {"summary_cycle_time_days", 1, COLUMN_DOUBLE, "day",
+    {"summary_wafers_per_month_ci95", SUMMARY_PRODUCT, COLUMN_DOUBLE, 1,
+     "wafer/month", CI95_LONG_NAME},
+    {"summary_cycle_time_days", SUMMARY_PRODUCT, COLUMN_DOUBLE, 0, "day",
      "mean over replications of the mean cycle time after the warm-up"},
-    {"summary_cycle_time_days_ci95", 1, COLUMN_DOUBLE, "day",
-     "half-width of the 95% confidence interval (Student t)"},
-    {"summary_x_factor", 1, COLUMN_DOUBLE, "1",
+    {"summary_cycle_time_days_ci95", SUMMARY_PRODUCT, COLUMN_DOUBLE, 1, "day",
+     CI95_LONG_NAME},
+    {"summary_x_factor", SUMMARY_PRODUCT, COLUMN_DOUBLE, 0, "1",
      "mean over replications of cycle time / raw process time"},
-    {"summary_x_factor_ci95", 1, COLUMN_DOUBLE, "1",
-     "half-width of the 95% confidence interval (Student t)"},
-    {"summary_bottleneck_utilisation", 0, COLUMN_DOUBLE, "1",
+    {"summary_x_factor_ci95", SUMMARY_PRODUCT, COLUMN_DOUBLE, 1, "1",
+     CI95_LONG_NAME},
+    {"summary_wafers_scrapped_per_month", SUMMARY_PRODUCT, COLUMN_DOUBLE, 0,
+     "wafer/month",
+     "mean over replications of wafers scrapped per month after the warm-up"},
+    {"summary_wafers_scrapped_per_month_ci95", SUMMARY_PRODUCT, COLUMN_DOUBLE, 1,
+     "wafer/month", CI95_LONG_NAME},
+    {"summary_on_time_share", SUMMARY_PRODUCT, COLUMN_DOUBLE, 0, "1",
+     "mean over replications of the on-time share after the warm-up"},
+    {"summary_on_time_share_ci95", SUMMARY_PRODUCT, COLUMN_DOUBLE, 1, "1",
+     CI95_LONG_NAME},
+    {"summary_hot_cycle_time_days", SUMMARY_PRODUCT, COLUMN_DOUBLE, 0, "day",
+     "mean over replications of the hot lots' mean cycle time after the "
+     "warm-up"},
+    {"summary_hot_cycle_time_days_ci95", SUMMARY_PRODUCT, COLUMN_DOUBLE, 1, "day",
+     CI95_LONG_NAME},
+    {"summary_availability", SUMMARY_GROUP, COLUMN_DOUBLE, 0, "1",
+     "mean over replications of the availability after the warm-up"},
+    {"summary_availability_ci95", SUMMARY_GROUP, COLUMN_DOUBLE, 1, "1",
+     CI95_LONG_NAME},
+    {"summary_tool_state_share", SUMMARY_GROUP_STATE, COLUMN_DOUBLE, 0, "1",
+     "mean over replications of the share of tool time in each state after "
+     "the warm-up"},
+    {"summary_tool_state_share_ci95", SUMMARY_GROUP_STATE, COLUMN_DOUBLE, 1, "1",
+     CI95_LONG_NAME},
+    {"summary_bottleneck_utilisation", SUMMARY_SCENARIO, COLUMN_DOUBLE, 0, "1",
      "mean utilisation of the tool group with the highest mean"},
-    {"summary_bottleneck_utilisation_ci95", 0, COLUMN_DOUBLE, "1",
-     "half-width of the 95% confidence interval (Student t)"},
-    {"summary_bottleneck", 0, COLUMN_STRING, "1",
+    {"summary_bottleneck_utilisation_ci95", SUMMARY_SCENARIO, COLUMN_DOUBLE, 1,
+     "1", CI95_LONG_NAME},
+    {"summary_bottleneck_availability", SUMMARY_SCENARIO, COLUMN_DOUBLE, 0, "1",
+     "mean availability of the tool group with the highest mean utilisation"},
+    {"summary_bottleneck_availability_ci95", SUMMARY_SCENARIO, COLUMN_DOUBLE, 1,
+     "1", CI95_LONG_NAME},
+    {"summary_bottleneck", SUMMARY_SCENARIO, COLUMN_STRING, 0, "1",
      "tool group with the highest mean utilisation after the warm-up"},
 };
 
@@ -223,7 +356,7 @@ struct output {
 
 /* ---- creating the layout ----------------------------------------------- */
 
-/* The five root dimensions: coordinate variables made dimension scales.
+/* The root dimensions: coordinate variables made dimension scales.
  * Their attributes stay below HDF5's compact limit (8): each attach
  * rewrites REFERENCE_LIST, and rewriting attributes in dense storage with
  * an indexed creation order is buggy in HDF5 1.10. */
@@ -236,7 +369,8 @@ static int create_dimensions(output *o, const model *m, const double *bounds,
         n[k] = o->size[k];
 
     const hid_t types[NDIMS] = {H5T_STD_I32LE, H5T_STD_I32LE, H5T_IEEE_F64LE,
-                                o->string_type, o->string_type};
+                                o->string_type, o->string_type,
+                                o->string_type, H5T_STD_I32LE};
     for (int k = 0; k < NDIMS && rc == 0; k++) {
         h5file_dataset_spec s = {dim_names[k], types[k], 1, &n[k], NULL, NULL,
                                  -1};
@@ -249,9 +383,11 @@ static int create_dimensions(output *o, const model *m, const double *bounds,
                                dim_names[k]);
     }
 
-    /* Index coordinates 0..n-1; one buffer large enough for either. */
-    size_t most = (size_t)(n[DIM_SCENARIO] > n[DIM_REPLICATION]
-                               ? n[DIM_SCENARIO] : n[DIM_REPLICATION]);
+    /* Index coordinates 0..n-1; one buffer large enough for any. */
+    size_t most = 1;
+    for (int k = 0; k < NDIMS; k++)
+        if (types[k] == H5T_STD_I32LE && (size_t)n[k] > most)
+            most = (size_t)n[k];
     int32_t *index = malloc(most * sizeof *index);
     if (!index)
         return ws_error_set(err, WS_ENOMEM, o->partial, 0, 0,
@@ -265,7 +401,16 @@ static int create_dimensions(output *o, const model *m, const double *bounds,
         rc = h5file_dataset_write_all(o->partial, scale[DIM_REPLICATION],
                                       H5T_NATIVE_INT32,
                                       (size_t)n[DIM_REPLICATION], index, err);
+    if (rc == 0)
+        rc = h5file_dataset_write_all(o->partial, scale[DIM_TIME_CONSTRAINT],
+                                      H5T_NATIVE_INT32,
+                                      (size_t)n[DIM_TIME_CONSTRAINT], index,
+                                      err);
     free(index);
+    if (rc == 0)
+        rc = h5file_dataset_write_all(o->partial, scale[DIM_TOOL_STATE],
+                                      o->string_type, TOOL_STATE_COUNT,
+                                      tool_state_names, err);
     if (rc == 0)
         rc = h5file_dataset_write_all(o->partial, scale[DIM_MONTH],
                                       H5T_NATIVE_DOUBLE, (size_t)n[DIM_MONTH],
@@ -307,7 +452,12 @@ static int create_dimensions(output *o, const model *m, const double *bounds,
         || (rc = h5file_describe(o->partial, scale[DIM_PRODUCT], "product name",
                                  "1", o->string_type, err))
         || (rc = h5file_describe(o->partial, scale[DIM_TOOL_GROUP],
-                                 "tool group name", "1", o->string_type, err)))
+                                 "tool group name", "1", o->string_type, err))
+        || (rc = h5file_describe(o->partial, scale[DIM_TOOL_STATE],
+                                 "state of a tool", "1", o->string_type, err))
+        || (rc = h5file_describe(o->partial, scale[DIM_TIME_CONSTRAINT],
+                                 "time constraint index", "1", o->string_type,
+                                 err)))
         return rc;
     return 0;
 }
@@ -406,17 +556,20 @@ static int create_result_vars(output *o, const hid_t scale[NDIMS],
 {
     for (size_t v = 0; v < NRESULT_VARS; v++) {
         const result_var *rv = &result_vars[v];
-        hsize_t dims[4], chunk[4];
-        int chunked = 1, monthly = 0;
+        hsize_t dims[MAX_RANK], chunk[MAX_RANK];
+        int chunked = 1, monthly = 0, constrained = 0;
         for (int i = 0; i < rv->rank; i++) {
             dims[i] = o->size[rv->dims[i]];
             chunk[i] = i < 2 ? 1 : dims[i];
             /* A chunk may not exceed a fixed dimension, so an empty one
-             * (say, a model without tool groups) stays contiguous. */
+             * (say, a model without tool groups or time constraints) stays
+             * contiguous. */
             if (dims[i] == 0)
                 chunked = 0;
             if (rv->dims[i] == DIM_MONTH)
                 monthly = 1;
+            if (rv->dims[i] == DIM_TIME_CONSTRAINT)
+                constrained = 1;
         }
         h5file_dataset_spec s = {rv->name, H5T_IEEE_F64LE, rv->rank, dims,
                                  NULL, chunked ? chunk : NULL,
@@ -429,10 +582,12 @@ static int create_result_vars(output *o, const hid_t scale[NDIMS],
         if (rc == 0)
             rc = h5file_describe(o->partial, d, rv->long_name, rv->units,
                                  o->string_type, err);
-        char coords[4096];
-        snprintf(coords, sizeof coords, "%s%s%s",
+        char coords[8192];
+        snprintf(coords, sizeof coords, "%s%s%s%s",
                  monthly ? "warmup month_days" : "",
-                 monthly && scenario_coords[0] ? " " : "", scenario_coords);
+                 constrained ? CONSTRAINT_COORDINATES : "",
+                 (monthly || constrained) && scenario_coords[0] ? " " : "",
+                 scenario_coords);
         if (rc == 0 && coords[0])
             rc = h5file_attr_string(o->partial, d, "coordinates", coords,
                                     o->string_type, err);
@@ -504,17 +659,91 @@ static int create_scenario_and_task_vars(output *o, const hid_t scale[NDIMS],
     return o->task_lots < 0 ? err->code : 0;
 }
 
+/* The time constraints of scenario 0's model along time_constraint (a
+ * sweep may not change them, see output_set_scenario): product names, as
+ * in lots/lot_product, and steps counted from 1, as `#N` in --set paths. */
+static int create_constraint_coordinates(output *o, const model *m,
+                                         const hid_t scale[NDIMS],
+                                         ws_error *err)
+{
+    size_t n = (size_t)o->size[DIM_TIME_CONSTRAINT];
+    const char **products = malloc((n + 1) * sizeof *products);
+    int32_t *from = malloc((n + 1) * sizeof *from);
+    int32_t *to = malloc((n + 1) * sizeof *to);
+    double *limit = malloc((n + 1) * sizeof *limit);
+    int rc = 0;
+    if (!products || !from || !to || !limit)
+        rc = ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory");
+    for (size_t c = 0; c < n && rc == 0; c++) {
+        const time_constraint *tc = &m->constraints[c];
+        if (tc->product < 0 || tc->product >= m->nproducts)
+            rc = ws_error_set(err, WS_ESOFTWARE, o->partial, 0, 0,
+                              "time constraint %zu has product %d of %d", c,
+                              (int)tc->product, (int)m->nproducts);
+        else {
+            products[c] = m->products[tc->product].name;
+            from[c] = tc->from_step + 1;
+            to[c] = tc->to_step + 1;
+            limit[c] = tc->limit_days;
+        }
+    }
+    static const struct {
+        const char *name, *units, *long_name;
+        enum column_type type;
+    } coords[] = {
+        {"time_constraint_product", "1", "product of the time constraint",
+         COLUMN_STRING},
+        {"time_constraint_from_step", "1",
+         "step whose end opens the window, counted from 1 in the route",
+         COLUMN_INT32},
+        {"time_constraint_to_step", "1",
+         "step that must start within the limit, counted from 1 in the route",
+         COLUMN_INT32},
+        {"time_constraint_limit_days", "day", "time limit of the window",
+         COLUMN_DOUBLE},
+    };
+    const void *values[] = {products, from, to, limit};
+    enum output_dim dim = DIM_TIME_CONSTRAINT;
+    for (size_t k = 0; k < sizeof coords / sizeof coords[0] && rc == 0; k++) {
+        hid_t type = coords[k].type == COLUMN_INT32 ? H5T_STD_I32LE
+                   : coords[k].type == COLUMN_DOUBLE ? H5T_IEEE_F64LE
+                   : o->string_type;
+        hid_t mem = coords[k].type == COLUMN_INT32 ? H5T_NATIVE_INT32
+                  : coords[k].type == COLUMN_DOUBLE ? H5T_NATIVE_DOUBLE
+                  : o->string_type;
+        hid_t d = create_plain_var(o, coords[k].name, type, 1, &dim, scale,
+                                   coords[k].units, coords[k].long_name, err);
+        if (d < 0) {
+            rc = err->code;
+            break;
+        }
+        rc = h5file_dataset_write_all(o->partial, d, mem, n, values[k], err);
+        if (H5Dclose(d) < 0 && rc == 0)
+            rc = h5file_fail(o->partial, err, WS_EIO, "cannot close %s",
+                             coords[k].name);
+    }
+    free(products);
+    free(from);
+    free(to);
+    free(limit);
+    return rc;
+}
+
 static int create_summary_vars(output *o, const hid_t scale[NDIMS],
                                ws_error *err)
 {
     for (int v = 0; v < NSUMMARY_VARS; v++) {
         const summary_var_spec *sv = &summary_vars[v];
-        enum output_dim dims[2] = {DIM_SCENARIO, DIM_PRODUCT};
+        enum output_dim dims[3] = {DIM_SCENARIO, DIM_TOOL_GROUP, DIM_TOOL_STATE};
+        int rank = sv->shape == SUMMARY_SCENARIO ? 1
+                 : sv->shape == SUMMARY_GROUP_STATE ? 3 : 2;
+        if (sv->shape == SUMMARY_PRODUCT)
+            dims[1] = DIM_PRODUCT;
         hid_t type = sv->type == COLUMN_INT32 ? H5T_STD_I32LE
                    : sv->type == COLUMN_DOUBLE ? H5T_IEEE_F64LE
                    : o->string_type;
-        hid_t d = create_plain_var(o, sv->name, type, sv->per_product ? 2 : 1,
-                                   dims, scale, sv->units, sv->long_name, err);
+        hid_t d = create_plain_var(o, sv->name, type, rank, dims, scale,
+                                   sv->units, sv->long_name, err);
         if (d < 0)
             return err->code;
         if (H5Dclose(d) < 0)
@@ -936,6 +1165,8 @@ static int output_build(output *o, const model *m, const output_meta *meta,
     o->size[DIM_MONTH] = (hsize_t)months;
     o->size[DIM_PRODUCT] = (hsize_t)m->nproducts;
     o->size[DIM_TOOL_GROUP] = (hsize_t)m->ngroups;
+    o->size[DIM_TOOL_STATE] = TOOL_STATE_COUNT;
+    o->size[DIM_TIME_CONSTRAINT] = (hsize_t)m->nconstraints;
 
     o->start_date = m->start_date;
     o->horizon_days = m->horizon_days;
@@ -1000,6 +1231,8 @@ static int output_build(output *o, const model *m, const output_meta *meta,
         rc = create_dimensions(o, m, bounds, scale, err);
     if (rc == 0)
         rc = create_month_coordinates(o, m, bounds, scale, err);
+    if (rc == 0)
+        rc = create_constraint_coordinates(o, m, scale, err);
     if (rc == 0)
         rc = create_result_vars(o, scale, coords, err);
     if (rc == 0)
@@ -1067,6 +1300,51 @@ int output_create(const char *path, const model *m, const output_meta *meta,
 
 /* ---- writing ----------------------------------------------------------- */
 
+/* Values of variable rv in one replication's slab. */
+static size_t slab_size(const output *o, const result_var *rv)
+{
+    size_t n = 1;
+    for (int i = 2; i < rv->rank; i++)
+        n *= (size_t)o->size[rv->dims[i]];
+    return n;
+}
+
+/* The array of r that rv is made from. */
+static const double *result_field(const fab_result *r, const result_var *rv)
+{
+    return *(double *const *)(const void *)((const char *)r + rv->field);
+}
+
+/* Availability from tool-state shares: n groups (or months x groups). */
+static void availability_of(const double *share, size_t n, double *out)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = 1.0 - share[i * TOOL_STATE_COUNT + TOOL_DOWN]
+                 - share[i * TOOL_STATE_COUNT + TOOL_PM];
+}
+
+/* Writes the slab of replication (scenario, replication) of variable v
+ * from a fab_result-shaped array `field` (for AVAILABILITY_OF, the shares
+ * it derives from); scratch holds slab_size values. */
+static int write_slab(output *o, size_t v, uint32_t scenario,
+                      uint32_t replication, const double *field,
+                      double *scratch, ws_error *err)
+{
+    const result_var *rv = &result_vars[v];
+    hsize_t start[MAX_RANK] = {scenario, replication, 0, 0, 0};
+    hsize_t count[MAX_RANK] = {1, 1, 1, 1, 1};
+    for (int i = 2; i < rv->rank; i++)
+        count[i] = o->size[rv->dims[i]];
+    const double *values = field;
+    if (rv->source == AVAILABILITY_OF) {
+        availability_of(field, slab_size(o, rv), scratch);
+        values = scratch;
+    }
+    return h5file_dataset_write_slab(o->partial, o->result[v],
+                                     H5T_NATIVE_DOUBLE, rv->rank, start,
+                                     count, values, err);
+}
+
 static int check_result(const output *o, const fab_result *r, ws_error *err)
 {
     if ((hsize_t)r->scenario >= o->size[DIM_SCENARIO]
@@ -1079,25 +1357,28 @@ static int check_result(const output *o, const fab_result *r, ws_error *err)
                             (unsigned long long)o->size[DIM_REPLICATION]);
     if (r->nmonths < 0 || (hsize_t)r->nmonths != o->size[DIM_MONTH]
         || r->nproducts < 0 || (hsize_t)r->nproducts != o->size[DIM_PRODUCT]
-        || r->ngroups < 0 || (hsize_t)r->ngroups != o->size[DIM_TOOL_GROUP])
+        || r->ngroups < 0 || (hsize_t)r->ngroups != o->size[DIM_TOOL_GROUP]
+        || r->nconstraints < 0
+        || (hsize_t)r->nconstraints != o->size[DIM_TIME_CONSTRAINT])
         return ws_error_set(err, WS_ESOFTWARE, o->partial, 0, 0,
                             "result shape %d months x %d products x %d groups "
-                            "does not match the file",
+                            "x %d time constraints does not match the file",
                             (int)r->nmonths, (int)r->nproducts,
-                            (int)r->ngroups);
+                            (int)r->ngroups, (int)r->nconstraints);
     size_t slot = (size_t)r->scenario * (size_t)o->size[DIM_REPLICATION]
                 + r->replication;
     if (o->written[slot])
         return ws_error_set(err, WS_ESOFTWARE, o->partial, 0, 0,
                             "replication (%u, %u) written twice",
                             (unsigned)r->scenario, (unsigned)r->replication);
-    for (size_t v = 0; v < NRESULT_VARS; v++) {
-        double *const *field = (double *const *)(const void *)
-            ((const char *)r + result_vars[v].field);
-        if (!*field)
+    /* An empty array may come from malloc(0), which may be NULL.  Derived
+     * variables share their field with the variable named after it. */
+    for (size_t v = 0; v < NRESULT_VARS; v++)
+        if (result_vars[v].source == FROM_FIELD
+            && !result_field(r, &result_vars[v])
+            && slab_size(o, &result_vars[v]) > 0)
             return ws_error_set(err, WS_ESOFTWARE, o->partial, 0, 0,
                                 "result has no %s", result_vars[v].name);
-    }
     for (size_t i = 0; i < r->nlots; i++)
         if (r->lots[i].product < 0 || r->lots[i].product >= o->nproducts)
             return ws_error_set(err, WS_ESOFTWARE, o->partial, 0, 0,
@@ -1124,6 +1405,10 @@ static const void *lot_column_values(const output *o, const fab_result *r,
         /* NaN finish (still in the fab) gives a NaN cycle time. */
         case LOT_CYCLE:       doubles[i] = l->finish_day - l->release_day; break;
         case LOT_WAFERS:      ints[i] = l->wafers; break;
+        case LOT_WAFERS_OUT:  ints[i] = l->wafers_out; break;
+        case LOT_PRIORITY:    ints[i] = l->priority; break;
+        case LOT_DUE:         doubles[i] = l->due_day; break;
+        case LOT_SCRAP:       doubles[i] = l->scrap_day; break;
         case NLOT_COLUMNS:    break;
         }
     }
@@ -1181,20 +1466,20 @@ int output_write_replication(output *o, const fab_result *r, ws_error *err)
     int rc = check_result(o, r, err);
     if (rc)
         return rc;
+    size_t most = 0;
+    for (size_t v = 0; v < NRESULT_VARS; v++)
+        if (result_vars[v].source != FROM_FIELD
+            && slab_size(o, &result_vars[v]) > most)
+            most = slab_size(o, &result_vars[v]);
+    double *scratch = malloc((most + 1) * sizeof *scratch);
+    if (!scratch)
+        return ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory");
     h5file_quiet quiet;
     h5file_quiet_begin(&quiet);
-    for (size_t v = 0; v < NRESULT_VARS && rc == 0; v++) {
-        const result_var *rv = &result_vars[v];
-        hsize_t start[4] = {r->scenario, r->replication, 0, 0};
-        hsize_t count[4] = {1, 1, 1, 1};
-        for (int i = 2; i < rv->rank; i++)
-            count[i] = o->size[rv->dims[i]];
-        double *const *field = (double *const *)(const void *)
-            ((const char *)r + rv->field);
-        rc = h5file_dataset_write_slab(o->partial, o->result[v],
-                                       H5T_NATIVE_DOUBLE, rv->rank, start,
-                                       count, *field, err);
-    }
+    for (size_t v = 0; v < NRESULT_VARS && rc == 0; v++)
+        rc = write_slab(o, v, r->scenario, r->replication,
+                        result_field(r, &result_vars[v]), scratch, err);
+    free(scratch);
     if (rc == 0)
         rc = append_lots(o, r, err);
     /* The data and lots reach the file first, then the task is marked
@@ -1257,6 +1542,14 @@ int output_set_scenario(output *o, int32_t s, const model *m, ws_error *err)
                             "of %g: every scenario must share the months' "
                             "warm-up flags", (int)s, m->warmup_days,
                             o->warmup_days);
+    /* The file describes scenario 0's constraints only (a property of the
+     * routes, which a sweep does not change). */
+    if ((hsize_t)m->nconstraints != o->size[DIM_TIME_CONSTRAINT])
+        return ws_error_set(err, WS_EDATA, o->partial, 0, 0,
+                            "scenario %d has %d time constraints, scenario 0 "
+                            "has %llu: every scenario must have the same",
+                            (int)s, (int)m->nconstraints,
+                            (unsigned long long)o->size[DIM_TIME_CONSTRAINT]);
     size_t np = (size_t)m->nproducts, ng = (size_t)m->ngroups;
     size_t most = np > ng ? np : ng;
     double *raw = malloc((np + 1) * sizeof *raw);
@@ -1296,18 +1589,58 @@ int output_set_scenario(output *o, int32_t s, const model *m, ws_error *err)
     return rc;
 }
 
+/* Values per scenario of a summary variable. */
+static size_t summary_var_size(const output *o, const summary_var_spec *sv)
+{
+    switch (sv->shape) {
+    case SUMMARY_PRODUCT:     return (size_t)o->size[DIM_PRODUCT];
+    case SUMMARY_GROUP:       return (size_t)o->size[DIM_TOOL_GROUP];
+    case SUMMARY_GROUP_STATE:
+        return (size_t)o->size[DIM_TOOL_GROUP] * TOOL_STATE_COUNT;
+    case SUMMARY_SCENARIO:    break;
+    }
+    return 1;
+}
+
+/* The statistics behind the float64 summary variable v (a mean, or the
+ * _ci95 that follows it) of a point. */
+static const summary_value *summary_values_of(const summary_point *sp,
+                                              enum summary_var v)
+{
+    switch (v) {
+    case SUM_WAFERS: case SUM_WAFERS_CI:   return sp->wafers_per_month;
+    case SUM_CYCLE: case SUM_CYCLE_CI:     return sp->cycle_time_days;
+    case SUM_XFACTOR: case SUM_XFACTOR_CI: return sp->x_factor;
+    case SUM_SCRAPPED: case SUM_SCRAPPED_CI:
+        return sp->wafers_scrapped_per_month;
+    case SUM_ON_TIME: case SUM_ON_TIME_CI: return sp->on_time_share;
+    case SUM_HOT_CYCLE: case SUM_HOT_CYCLE_CI:
+        return sp->hot_cycle_time_days;
+    case SUM_AVAILABILITY: case SUM_AVAILABILITY_CI: return sp->availability;
+    case SUM_STATE_SHARE: case SUM_STATE_SHARE_CI:
+        return sp->tool_state_share;
+    case SUM_BOTTLENECK_UTIL: case SUM_BOTTLENECK_UTIL_CI:
+        return &sp->bottleneck_utilisation;
+    case SUM_BOTTLENECK_AVAIL: case SUM_BOTTLENECK_AVAIL_CI:
+        return &sp->bottleneck_availability;
+    case SUM_REPLICATIONS: case SUM_BOTTLENECK: case NSUMMARY_VARS:
+        break;
+    }
+    return NULL;
+}
+
 /* The summary variables, from the replications in the file. */
 static int write_summary(output *o, ws_error *err)
 {
-    size_t S = (size_t)o->size[DIM_SCENARIO], P = (size_t)o->size[DIM_PRODUCT];
+    size_t S = (size_t)o->size[DIM_SCENARIO];
     double *values[NSUMMARY_VARS] = {NULL};
     int32_t *reps = malloc((S + 1) * sizeof *reps);
     const char **bottleneck = malloc((S + 1) * sizeof *bottleneck);
     int rc = 0;
     for (int v = 0; v < NSUMMARY_VARS; v++)
         if (summary_vars[v].type == COLUMN_DOUBLE
-            && !(values[v] = malloc((S * (summary_vars[v].per_product ? P : 1) + 1)
-                                    * sizeof(double))))
+            && !(values[v] = malloc((S * summary_var_size(o, &summary_vars[v])
+                                     + 1) * sizeof(double))))
             rc = WS_ENOMEM;
     if (!reps || !bottleneck || rc)
         rc = ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory");
@@ -1316,16 +1649,15 @@ static int write_summary(output *o, ws_error *err)
         summary_compute(o->sum, (int32_t)s, 0.95, &sp);
         reps[s] = sp.replications;
         bottleneck[s] = sp.bottleneck >= 0 ? o->group_names[sp.bottleneck] : "";
-        values[SUM_BOTTLENECK_UTIL][s] = sp.bottleneck_utilisation.mean;
-        values[SUM_BOTTLENECK_UTIL_CI][s] = sp.bottleneck_utilisation.half_width;
-        for (size_t p = 0; p < P; p++) {
-            size_t i = s * P + p;
-            values[SUM_WAFERS][i] = sp.wafers_per_month[p].mean;
-            values[SUM_WAFERS_CI][i] = sp.wafers_per_month[p].half_width;
-            values[SUM_CYCLE][i] = sp.cycle_time_days[p].mean;
-            values[SUM_CYCLE_CI][i] = sp.cycle_time_days[p].half_width;
-            values[SUM_XFACTOR][i] = sp.x_factor[p].mean;
-            values[SUM_XFACTOR_CI][i] = sp.x_factor[p].half_width;
+        for (int v = 0; v < NSUMMARY_VARS; v++) {
+            const summary_value *from =
+                summary_values_of(&sp, (enum summary_var)v);
+            if (!from)
+                continue;
+            size_t n = summary_var_size(o, &summary_vars[v]);
+            for (size_t i = 0; i < n; i++)
+                values[v][s * n + i] = summary_vars[v].ci95 ? from[i].half_width
+                                                            : from[i].mean;
         }
     }
     for (int v = 0; v < NSUMMARY_VARS && rc == 0; v++) {
@@ -1336,7 +1668,7 @@ static int write_summary(output *o, ws_error *err)
                              sv->name);
             break;
         }
-        size_t n = S * (sv->per_product ? P : 1);
+        size_t n = S * summary_var_size(o, sv);
         rc = sv->type == COLUMN_DOUBLE ? h5file_dataset_write_all(
                  o->partial, d, H5T_NATIVE_DOUBLE, n, values[v], err)
             : sv->type == COLUMN_INT32
@@ -1584,6 +1916,22 @@ static int open_ids(output *o, ws_error *err)
         return h5file_fail(o->partial, err, WS_EIO,
                            "dataset tools has the wrong shape");
     o->size[DIM_TOOL_GROUP] = dims[1];
+    for (int k = DIM_TOOL_STATE; k <= DIM_TIME_CONSTRAINT; k++) {
+        hid_t d = H5Dopen2(o->file, dim_names[k], H5P_DEFAULT);
+        space = d >= 0 ? H5Dget_space(d) : -1;
+        rank = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
+        if (space >= 0)
+            H5Sclose(space);
+        if (d >= 0)
+            H5Dclose(d);
+        if (rank != 1)
+            return h5file_fail(o->partial, err, WS_EIO,
+                               "no one-dimensional dataset %s", dim_names[k]);
+        o->size[k] = dims[0];
+    }
+    if (o->size[DIM_TOOL_STATE] != TOOL_STATE_COUNT)
+        return h5file_fail(o->partial, err, WS_EIO,
+                           "dataset tool_state has the wrong length");
     space = H5Dget_space(o->lot_coord);
     rank = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
     if (space >= 0)
@@ -1614,37 +1962,63 @@ static int read_all(output *o, hid_t d, hid_t mem_type, void *buf, ws_error *err
  * file, for the replications marked in o->written. */
 static int load_summary(output *o, ws_error *err)
 {
-    size_t T = task_count(o), P = (size_t)o->size[DIM_PRODUCT];
-    size_t G = (size_t)o->size[DIM_TOOL_GROUP], S = (size_t)o->size[DIM_SCENARIO];
-    double *tp = malloc((T * P + 1) * sizeof *tp), *ct = malloc((T * P + 1) * sizeof *ct);
-    double *wip = malloc((T * P + 1) * sizeof *wip), *ut = malloc((T * G + 1) * sizeof *ut);
+    size_t T = task_count(o), R = (size_t)o->size[DIM_REPLICATION];
+    size_t P = (size_t)o->size[DIM_PRODUCT], S = (size_t)o->size[DIM_SCENARIO];
+    /* The steady-state variables summary_add reads, slab by slab into a
+     * fab_result whose fields point at [T][slab] buffers. */
+    static const size_t fields[] = {
+        offsetof(fab_result, throughput_wafers_per_day),
+        offsetof(fab_result, mean_cycle_time_days),
+        offsetof(fab_result, mean_wip_wafers),
+        offsetof(fab_result, mean_utilisation),
+        offsetof(fab_result, mean_wafers_scrapped_per_day),
+        offsetof(fab_result, mean_on_time_share),
+        offsetof(fab_result, mean_hot_cycle_time_days),
+        offsetof(fab_result, mean_tool_state_share),
+    };
+    enum { NFIELDS = sizeof fields / sizeof fields[0] };
+    double *buf[NFIELDS] = {NULL};
+    size_t per[NFIELDS] = {0};
+    size_t var[NFIELDS] = {0};
     double *raw = malloc((S * P + 1) * sizeof *raw);
-    int rc = !tp || !ct || !wip || !ut || !raw
-                 ? ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory") : 0;
+    int rc = raw ? 0 : ws_error_set(err, WS_ENOMEM, o->partial, 0, 0,
+                                    "out of memory");
+    for (size_t f = 0; f < NFIELDS && rc == 0; f++) {
+        for (size_t v = 0; v < NRESULT_VARS; v++)
+            if (result_vars[v].field == fields[f]
+                && result_vars[v].source == FROM_FIELD)
+                var[f] = v;
+        per[f] = slab_size(o, &result_vars[var[f]]);
+        buf[f] = malloc((T * per[f] + 1) * sizeof(double));
+        if (!buf[f]) {
+            rc = ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory");
+            break;
+        }
+        for (size_t i = 0; i < T * per[f]; i++)
+            buf[f][i] = NAN;
+    }
     /* Slab by slab, the written ones only: a run killed while writing may
      * leave a damaged chunk of a replication that is not marked done, and
      * reading it would fail though it is rewritten on resume. */
-    size_t R = (size_t)o->size[DIM_REPLICATION];
-    for (size_t v = 0; v < NRESULT_VARS && rc == 0; v++) {
-        size_t f = result_vars[v].field;
-        double *buf = f == offsetof(fab_result, throughput_wafers_per_day) ? tp
-                    : f == offsetof(fab_result, mean_cycle_time_days) ? ct
-                    : f == offsetof(fab_result, mean_wip_wafers) ? wip
-                    : f == offsetof(fab_result, mean_utilisation) ? ut : NULL;
-        size_t n = f == offsetof(fab_result, mean_utilisation) ? G : P;
-        for (size_t t = 0; buf && t < T && rc == 0; t++) {
-            if (!o->written[t])
+    for (size_t f = 0; f < NFIELDS && rc == 0; f++) {
+        const result_var *rv = &result_vars[var[f]];
+        for (size_t t = 0; t < T && rc == 0; t++) {
+            if (!o->written[t] || per[f] == 0)
                 continue;
-            hsize_t start[3] = {t / R, t % R, 0}, count[3] = {1, 1, n};
-            hid_t fs = H5Dget_space(o->result[v]);
-            hid_t ms = H5Screate_simple(1, &count[2], NULL);
+            hsize_t start[MAX_RANK] = {t / R, t % R, 0, 0, 0};
+            hsize_t count[MAX_RANK] = {1, 1, 1, 1, 1};
+            for (int i = 2; i < rv->rank; i++)
+                count[i] = o->size[rv->dims[i]];
+            hsize_t n = per[f];
+            hid_t fs = H5Dget_space(o->result[var[f]]);
+            hid_t ms = H5Screate_simple(1, &n, NULL);
             if (fs < 0 || ms < 0
                 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) < 0
-                || H5Dread(o->result[v], H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT,
-                           buf + t * n) < 0)
+                || H5Dread(o->result[var[f]], H5T_NATIVE_DOUBLE, ms, fs,
+                           H5P_DEFAULT, buf[f] + t * per[f]) < 0)
                 rc = h5file_fail(o->partial, err, WS_EIO, "cannot read %s of "
-                                 "replication (%zu, %zu)", result_vars[v].name,
-                                 t / R, t % R);
+                                 "replication (%zu, %zu)", rv->name, t / R,
+                                 t % R);
             if (ms >= 0)
                 H5Sclose(ms);
             if (fs >= 0)
@@ -1655,14 +2029,16 @@ static int load_summary(output *o, ws_error *err)
         rc = read_all(o, o->scenario_var[SV_RAW_TIME], H5T_NATIVE_DOUBLE, raw, err);
     for (size_t s = 0; s < S && rc == 0; s++)
         summary_set_raw_process_times(o->sum, (int32_t)s, raw + s * P);
-    for (size_t t = 0; t < T && rc == 0; t++)
-        if (o->written[t])
-            summary_add(o->sum, (int32_t)(t / R), (int32_t)(t % R), tp + t * P,
-                        ct + t * P, wip + t * P, ut + t * G);
-    free(tp);
-    free(ct);
-    free(wip);
-    free(ut);
+    for (size_t t = 0; t < T && rc == 0; t++) {
+        if (!o->written[t])
+            continue;
+        fab_result r = {.replication = (uint32_t)(t % R)};
+        for (size_t f = 0; f < NFIELDS; f++)
+            *(double **)(void *)((char *)&r + fields[f]) = buf[f] + t * per[f];
+        summary_add_result(o->sum, (int32_t)(t / R), &r);
+    }
+    for (size_t f = 0; f < NFIELDS; f++)
+        free(buf[f]);
     free(raw);
     return rc;
 }
@@ -1769,6 +2145,7 @@ int output_resume(const char *path, const model *m, const output_meta *meta,
                     || o->size[DIM_REPLICATION] != (hsize_t)meta->nreplications
                     || o->size[DIM_PRODUCT] != (hsize_t)m->nproducts
                     || o->size[DIM_TOOL_GROUP] != (hsize_t)m->ngroups
+                    || o->size[DIM_TIME_CONSTRAINT] != (hsize_t)m->nconstraints
                     || (int64_t)o->size[DIM_MONTH] != fab_month_count(m)))
         rc = ws_error_set(err, WS_EUSAGE, o->partial, 0, 0,
                           "cannot resume: the file's shape differs from this run's");
@@ -2106,19 +2483,19 @@ static int merge_slabs(output *o, const shard_file *s, ws_error *err)
     int rc = 0;
     for (size_t v = 0; v < NRESULT_VARS && rc == 0; v++) {
         const result_var *rv = &result_vars[v];
-        size_t per = 1;
-        hsize_t count[4] = {1, 1, 1, 1};
+        size_t per = slab_size(o, rv);
+        hsize_t count[MAX_RANK] = {1, 1, 1, 1, 1};
         for (int i = 2; i < rv->rank; i++)
-            per *= (size_t)(count[i] = o->size[rv->dims[i]]);
+            count[i] = o->size[rv->dims[i]];
         double *buf = malloc((T * per + 1) * sizeof *buf);
         hid_t d = H5Dopen2(s->file, rv->name, H5P_DEFAULT);
-        if (!buf || d < 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
-                                     H5P_DEFAULT, buf) < 0)
+        if (!buf || d < 0 || (per > 0 && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL,
+                                                 H5S_ALL, H5P_DEFAULT, buf) < 0))
             rc = ws_error_set(err, WS_EIO, s->path, 0, 0, "cannot read %s", rv->name);
         for (size_t t = 0; t < T && rc == 0; t++) {
             if (!s->done[t])
                 continue;
-            hsize_t start[4] = {t / R, t % R, 0, 0};
+            hsize_t start[MAX_RANK] = {t / R, t % R, 0, 0, 0};
             rc = h5file_dataset_write_slab(o->partial, o->result[v],
                                            H5T_NATIVE_DOUBLE, rv->rank, start,
                                            count, buf + t * per, err);
@@ -2166,6 +2543,13 @@ static int open_shards(output *o, shard_file *sh, int32_t n, int32_t *owner,
             return ws_error_set(err, WS_EUSAGE, sh[i].path, 0, 0,
                                 "is shard %d/%d, but %d shard files were given",
                                 (int)sh[i].index, (int)count, (int)n);
+        int32_t version = 0;
+        if (read_int_attr(sh[i].file, "format_version", &version) != 0
+            || version != OUTPUT_FORMAT_VERSION)
+            return ws_error_set(err, WS_EUSAGE, sh[i].path, 0, 0,
+                                "has format_version %d; this wafersim merges "
+                                "format_version %d files", (int)version,
+                                OUTPUT_FORMAT_VERSION);
         char which[300];
         if (i > 0 && same_run(sh[0].file, sh[i].file, skip, o->string_type,
                               which, sizeof which) != 0)

@@ -56,7 +56,8 @@ int output_resume(const char *path, const model *m, const output_meta *meta,
 
 /* Writes the per-scenario model data (tools, lot sizes, raw process times)
  * of scenario s, whose model must have the same products, tool groups,
- * months and warm-up as scenario 0's. */
+ * months, warm-up and number of time constraints as scenario 0's (the file
+ * describes scenario 0's constraints; WS_EDATA otherwise). */
 int output_set_scenario(output *o, int32_t s, const model *m, ws_error *err);
 
 /* Whether replication (scenario, replication) is in the file already. */
@@ -64,7 +65,8 @@ int output_has_replication(const output *o, int32_t scenario,
                            int32_t replication);
 
 /* Writes one replication's results into its slab, appends its lot records,
- * marks the task done, and flushes the file. */
+ * marks the task done, and flushes the file.  Every array of r must be
+ * there (one of no elements may be NULL); WS_ESOFTWARE otherwise. */
 int output_write_replication(output *o, const fab_result *r, ws_error *err);
 
 /* Writes the per-scenario summary variables, closes the file and renames

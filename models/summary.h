@@ -27,9 +27,28 @@ typedef struct summary_point {
     summary_value *x_factor;            /* [product] */
     summary_value *wip_wafers;          /* [product] */
     summary_value *utilisation;         /* [group] */
+    summary_value *wafers_scrapped_per_month;   /* [product] */
+    summary_value *on_time_share;       /* [product] */
+    summary_value *hot_cycle_time_days; /* [product] */
+    summary_value *availability;        /* [group]: 1 - down - pm shares */
+    summary_value *tool_state_share;    /* [group * TOOL_STATE_COUNT + state] */
     int32_t bottleneck;             /* group with the highest mean, -1 if none */
     summary_value bottleneck_utilisation;
+    summary_value bottleneck_availability;
 } summary_point;
+
+/* The steady-state figures of one replication (the mean_* fields of a
+ * fab_result), by pointer; every array must be there. */
+typedef struct summary_figures {
+    const double *throughput_per_day;   /* [product] */
+    const double *cycle_time;           /* [product] */
+    const double *wip;                  /* [product] */
+    const double *utilisation;          /* [group] */
+    const double *scrapped_per_day;     /* [product] */
+    const double *on_time_share;        /* [product] */
+    const double *hot_cycle_time;       /* [product] */
+    const double *tool_state_share;     /* [group * TOOL_STATE_COUNT + state] */
+} summary_figures;
 
 summary *summary_create(int32_t points, int32_t replications,
                         int32_t nproducts, int32_t ngroups);
@@ -39,12 +58,9 @@ void summary_destroy(summary *s);
 void summary_set_raw_process_times(summary *s, int32_t point,
                                    const double *days);
 
-/* Records the steady-state figures of replication (point, replication):
- * throughput per day [product], mean cycle time [product], mean WIP
- * [product], mean utilisation [group]. */
+/* Records the steady-state figures of replication (point, replication). */
 void summary_add(summary *s, int32_t point, int32_t replication,
-                 const double *throughput_per_day, const double *cycle_time,
-                 const double *wip, const double *utilisation);
+                 const summary_figures *f);
 void summary_add_result(summary *s, int32_t point, const fab_result *r);
 
 /* Names for tables: products, tool groups, and a label per point (e.g.

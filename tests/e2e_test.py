@@ -88,7 +88,7 @@ class EndToEnd(unittest.TestCase):
         util = ds["utilisation"].values
         self.assertTrue(np.all((util >= 0) & (util <= 1)))
         self.assertEqual(ds.attrs["software"], "wafersim")
-        self.assertEqual(int(ds.attrs["format_version"]), 1)
+        self.assertEqual(int(ds.attrs["format_version"]), 2)
         with open(self.scenario, encoding="utf-8") as f:
             self.assertEqual(ds.attrs["scenario_text"], f.read())
         ds.close()
@@ -159,11 +159,137 @@ class EndToEnd(unittest.TestCase):
         ds.close()
         lots.close()
 
+    # -- format_version 2: tool states, scrap, due dates, time constraints.
+    # These need the engine that fills every fab_result field (fab.h).
+
+    STATES = ["idle", "processing", "setup", "down", "pm"]
+
+    def test_tool_state_layout_and_shares(self):
+        ds = xr.open_dataset(self.one, engine="h5netcdf")
+        self.assertEqual(list(ds["tool_state"].values), self.STATES)
+        self.assertEqual(ds["tool_state_share"].dims,
+                         ("scenario", "replication", "month", "tool_group",
+                          "tool_state"))
+        self.assertEqual(ds["mean_tool_state_share"].dims,
+                         ("scenario", "replication", "tool_group", "tool_state"))
+        self.assertEqual(ds["availability"].dims,
+                         ("scenario", "replication", "month", "tool_group"))
+        self.assertEqual(ds["mean_availability"].dims,
+                         ("scenario", "replication", "tool_group"))
+        self.assertIn("warmup", ds["tool_state_share"].coords)
+        for share, avail in (("tool_state_share", "availability"),
+                             ("mean_tool_state_share", "mean_availability")):
+            x = ds[share].values
+            a = ds[avail].values
+            # Every group of this fab has tools, so time in every month.
+            self.assertFalse(np.isnan(x).any(), share)
+            self.assertTrue(((x >= 0) & (x <= 1)).all(), share)
+            np.testing.assert_allclose(x.sum(axis=-1), 1.0, rtol=0, atol=1e-9,
+                                       err_msg=share)
+            self.assertTrue(((a >= 0) & (a <= 1)).all(), avail)
+            np.testing.assert_allclose(a, 1 - x[..., 3] - x[..., 4], rtol=0,
+                                       atol=1e-12, err_msg=avail)
+        # Processing + setup is busy time: utilisation.
+        busy = ds["tool_state_share"].sel(tool_state=["processing", "setup"]).sum(
+            "tool_state")
+        np.testing.assert_allclose(busy.values, ds["utilisation"].values,
+                                   rtol=0, atol=1e-9)
+        ds.close()
+
+    def test_product_measures(self):
+        ds = xr.open_dataset(self.one, engine="h5netcdf")
+        dims = ("scenario", "replication", "month", "product")
+        for name in ("wafers_scrapped", "on_time_share", "x_factor",
+                     "hot_cycle_time_days"):
+            self.assertEqual(ds[name].dims, dims, name)
+            self.assertEqual(ds["mean_" + name if name != "wafers_scrapped"
+                                else "mean_wafers_scrapped_per_day"].dims,
+                             ("scenario", "replication", "product"), name)
+        scrap = ds["wafers_scrapped"].values
+        self.assertTrue((scrap >= 0).all())
+        share = ds["on_time_share"].values
+        self.assertTrue(((share[~np.isnan(share)] >= 0)
+                         & (share[~np.isnan(share)] <= 1)).all())
+        # An x-factor where, and only where, lots finished.
+        xf, ct = ds["x_factor"].values, ds["cycle_time_days"].values
+        np.testing.assert_array_equal(np.isnan(xf), np.isnan(ct))
+        self.assertTrue((xf[~np.isnan(xf)] > 0).all())
+        # Wafers are conserved: started = out + scrapped + in the fab.
+        starts = ds["wafer_starts"].values.sum(axis=2)
+        out = ds["wafers_out"].values.sum(axis=2)
+        wip = ds["wip_wafers"].values[:, :, -1]
+        np.testing.assert_allclose(starts, out + scrap.sum(axis=2) + wip,
+                                   rtol=0, atol=1e-9)
+        ds.close()
+
+    def test_time_constraint_layout(self):
+        """small.yaml has no time constraints: a dimension of length 0 that
+        every reader must handle."""
+        ds = xr.open_dataset(self.one, engine="h5netcdf")
+        self.assertEqual(ds.sizes["time_constraint"], 0)
+        for name in ("time_constraint_checks", "time_constraint_violations"):
+            self.assertEqual(ds[name].dims,
+                             ("scenario", "replication", "time_constraint"))
+            self.assertIn("time_constraint_product", ds[name].coords)
+        for name in ("time_constraint_product", "time_constraint_from_step",
+                     "time_constraint_to_step", "time_constraint_limit_days"):
+            self.assertEqual(ds[name].dims, ("time_constraint",), name)
+        self.assertTrue((ds["time_constraint_violations"].values
+                         <= ds["time_constraint_checks"].values).all())
+        ds.close()
+
+    def test_lot_columns(self):
+        lots = self.lots()
+        for name in ("wafers_out", "priority", "due_time_days", "scrap_time_days"):
+            self.assertIn(name, lots.variables)
+            self.assertEqual(lots[name].dims, ("lot",))
+        self.assertEqual(lots["priority"].dtype, np.int32)
+        self.assertEqual(lots["wafers_out"].dtype, np.int32)
+        finished = np.isfinite(lots["finish_time_days"].values)
+        scrapped = np.isfinite(lots["scrap_time_days"].values)
+        self.assertFalse((finished & scrapped).any())
+        w, wo = lots["wafers"].values, lots["wafers_out"].values
+        self.assertTrue(((wo >= 0) & (wo <= w)).all())
+        ds = xr.open_dataset(self.one, engine="h5netcdf")
+        rep = lots["lot_replication"].values
+        for r in range(4):
+            self.assertEqual(ds["wafers_out"].values[0, r].sum(),
+                             wo[finished & (rep == r)].sum())
+        ds.close()
+        lots.close()
+
+    def test_summary_of_the_new_measures(self):
+        """summary_* is the mean over replications of the steady-state
+        variable, as summary_wafers_per_month is."""
+        ds = xr.open_dataset(self.one, engine="h5netcdf")
+        pairs = {"summary_on_time_share": ("mean_on_time_share", 1.0),
+                 "summary_hot_cycle_time_days": ("mean_hot_cycle_time_days", 1.0),
+                 "summary_wafers_scrapped_per_month":
+                     ("mean_wafers_scrapped_per_day", 365.2425 / 12),
+                 "summary_availability": ("mean_availability", 1.0),
+                 "summary_tool_state_share": ("mean_tool_state_share", 1.0)}
+        for name, (source, factor) in pairs.items():
+            x = ds[source].values * factor
+            n = (~np.isnan(x)).sum(axis=1)
+            mean = np.where(n > 0, np.nansum(x, axis=1) / np.maximum(n, 1), np.nan)
+            np.testing.assert_allclose(ds[name].values, mean, rtol=1e-12,
+                                       atol=1e-15, err_msg=name)
+            self.assertEqual(ds[name + "_ci95"].dims, ds[name].dims, name)
+        groups = list(ds["tool_group"].values)
+        neck = groups.index(str(ds["summary_bottleneck"].values[0]))
+        self.assertEqual(float(ds["summary_bottleneck_availability"].values[0]),
+                         float(ds["summary_availability"].values[0, neck]))
+        ds.close()
+
     def test_ncdump_reads_the_header(self):
         out = subprocess.run(["ncdump", "-h", self.one], capture_output=True,
                              text=True, timeout=60)
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn("wafers_out(scenario, replication, month, product)", out.stdout)
+        self.assertIn("tool_state_share(scenario, replication, month, tool_group, "
+                      "tool_state)", out.stdout)
+        self.assertIn("time_constraint_checks(scenario, replication, time_constraint)",
+                      out.stdout)
 
     def test_default_output_path_and_version(self):
         with tempfile.TemporaryDirectory() as cwd:

@@ -28,6 +28,35 @@ def run(*args, env=None, cwd=None):
                           timeout=600, env=env, cwd=cwd)
 
 
+# Variables of format_version 2, which merge and resume must carry (they
+# need the engine that fills every fab_result field, see fab.h).
+NEW_VARIABLES = ("tool_state", "time_constraint", "time_constraint_product",
+                 "time_constraint_from_step", "time_constraint_to_step",
+                 "time_constraint_limit_days", "wafers_scrapped", "on_time_share",
+                 "x_factor", "hot_cycle_time_days", "availability",
+                 "tool_state_share", "mean_wafers_scrapped_per_day",
+                 "mean_on_time_share", "mean_x_factor", "mean_hot_cycle_time_days",
+                 "mean_availability", "mean_tool_state_share",
+                 "time_constraint_checks", "time_constraint_violations",
+                 "summary_on_time_share", "summary_availability",
+                 "summary_tool_state_share", "summary_bottleneck_availability",
+                 "lots/wafers_out", "lots/priority", "lots/due_time_days",
+                 "lots/scrap_time_days")
+
+
+def assert_new_variables(test, path, tasks):
+    """The format_version 2 variables are in the file, written for every
+    one of its `tasks` done tasks (shares sum to 1)."""
+    with h5py.File(path, "r") as f:
+        for name in NEW_VARIABLES:
+            test.assertIn(name, f, f"{path}: {name}")
+        done = f["task_done"][()].astype(bool)
+        test.assertEqual(int(done.sum()), tasks)
+        share = f["mean_tool_state_share"][()][done]
+        np.testing.assert_allclose(share.sum(axis=-1), 1.0, rtol=0, atol=1e-9)
+        test.assertEqual(len(f["lots/priority"]), len(f["lots/lot"]))
+
+
 class Sweep(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -85,6 +114,25 @@ class Sweep(unittest.TestCase):
         np.testing.assert_allclose(ds["summary_bottleneck_utilisation"].values,
                                    util.max(axis=1), rtol=1e-12)
         self.assertEqual(list(ds["summary_bottleneck"].values), ["ETCH"] * 4)
+        # The new summary variables likewise (engine-dependent).
+        for name, source in (("summary_on_time_share", "mean_on_time_share"),
+                             ("summary_availability", "mean_availability"),
+                             ("summary_tool_state_share", "mean_tool_state_share")):
+            x = ds[source].values
+            if np.isnan(x).any():
+                continue
+            np.testing.assert_allclose(ds[name].values, x.mean(axis=1),
+                                       rtol=1e-12, err_msg=name)
+            np.testing.assert_allclose(
+                ds[name + "_ci95"].values,
+                T_975[2] * x.std(axis=1, ddof=1) / np.sqrt(3), rtol=1e-9,
+                atol=1e-15, err_msg=name)
+        avail = ds["summary_availability"].sel(tool_group="ETCH").values
+        np.testing.assert_array_equal(ds["summary_bottleneck_availability"].values,
+                                      avail)
+        # Time constraints belong to the route, the same at every point.
+        self.assertEqual(ds["time_constraint_checks"].dims,
+                         ("scenario", "replication", "time_constraint"))
         # More A wafers out where more are started.
         self.assertGreater(mean[2, 0], mean[0, 0] * 1.4)
         ds.close()
@@ -117,6 +165,8 @@ class Sweep(unittest.TestCase):
         r = run("merge", merged, *shards)
         self.assertEqual(r.returncode, 0, r.stderr)
         assert_same_file(self, self.one, merged)
+        assert_new_variables(self, merged, 12)
+        assert_new_variables(self, shards[0], 4)
 
         # A missing shard, a duplicate, a foreign one: clear errors, no file.
         bad = self.path("bad.h5")
@@ -198,6 +248,7 @@ class Sweep(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertLessEqual(r.stderr.count("done"), 3)
         assert_same_file(self, whole, cut)
+        assert_new_variables(self, cut, 4)
         # A .partial from other options is refused, and kept.
         os.unlink(cut)
         shutil.copy(whole, cut + ".partial")

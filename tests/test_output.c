@@ -1,10 +1,12 @@
 /* test_output.c - the HDF5 result file, read back with the HDF5 C API.
  *
- * Results are made up by hand (no simulation), written for some slabs only,
- * and read back: values in their slabs, NaN everywhere else, dimension
- * scales attached, lots appended in call order, attributes present, and the
- * .partial protocol (finish renames, abort removes, a killed writer leaves
- * a readable file).
+ * Results are made up by hand (no simulation; every field of fab_result
+ * filled), written for some slabs only, and read back: values in their
+ * slabs, NaN everywhere else, dimension scales attached, lots appended in
+ * call order, attributes present, the summary variables, and the .partial
+ * protocol (finish renames, abort removes, a killed writer leaves a
+ * readable file, resume and merge give the same contents).  Models with
+ * and without time constraints: an empty dimension must work throughout.
  */
 #include <check.h>
 #include <errno.h>
@@ -30,6 +32,9 @@
 #define M 4                     /* months: 2025-01-15 + 100 days */
 #define P 2                     /* products */
 #define G 3                     /* tool groups */
+#define K TOOL_STATE_COUNT      /* tool states */
+#define C 2                     /* time constraints, when the model has them */
+#define DAYS_PER_MONTH (365.2425 / 12.0)
 
 static char tmpdir[64];
 
@@ -67,7 +72,8 @@ static void add_step(product *p, const char *name, int32_t group,
                                sizeof why), 0);
 }
 
-static model *make_model(void)
+/* A model with `constraints` (0 or C) time constraints. */
+static model *make_model(int constraints)
 {
     model *m = model_create();
     ck_assert_ptr_nonnull(m);
@@ -87,6 +93,17 @@ static model *make_model(void)
     add_step(&m->products[0], "expose", 0, TIME_PER_LOT, 0.5);
     add_step(&m->products[0], "etch", 1, TIME_PER_WAFER, 0.01);
     add_step(&m->products[1], "oxidise", 2, TIME_PER_LOT, 2.0);
+    add_step(&m->products[1], "inspect", 0, TIME_PER_LOT, 0.25);
+    for (int c = 0; c < constraints; c++) {
+        time_constraint *tc = model_add_constraint(m);
+        ck_assert_ptr_nonnull(tc);
+        /* alpha: expose -> etch within 0.5 days; beta: oxidise -> inspect
+         * within 1.25 days. */
+        tc->product = c;
+        tc->from_step = 0;
+        tc->to_step = 1;
+        tc->limit_days = c == 0 ? 0.5 : 1.25;
+    }
     ck_assert_int_eq(model_add_source(m, "scenarios/two.yaml",
                                       "name: two products\n"), 0);
     ck_assert_int_eq(model_add_source(m, "routes/alpha.csv",
@@ -120,9 +137,68 @@ static double *filled(int v, uint32_t s, uint32_t r, size_t n)
     return a;
 }
 
-/* Lots of (0, 1): alpha finished, beta unfinished, alpha finished;
- * lots of (1, 0): beta finished, alpha unfinished. */
-static fab_result *make_result(uint32_t s, uint32_t r)
+/* Tool-state shares that sum to 1 and differ per slab and element i: the
+ * availability 1 - down - pm is 0.8 - d.  offset tells the monthly shares
+ * (0) from the steady-state ones (SHARE_MEAN). */
+#define SHARE_MEAN 20
+static double share_of(uint32_t s, uint32_t r, size_t i, int k)
+{
+    static const double base[K] = {
+        [TOOL_IDLE] = 0.3, [TOOL_PROCESSING] = 0.4, [TOOL_SETUP] = 0.1,
+        [TOOL_DOWN] = 0.15, [TOOL_PM] = 0.05,
+    };
+    double d = (s * R + r) * 0.01 + (double)i * 0.001;
+    return base[k] + (k == TOOL_DOWN ? d : k == TOOL_IDLE ? -d : 0.0);
+}
+
+static double *shares(uint32_t s, uint32_t r, size_t n, size_t offset)
+{
+    double *a = malloc((n * K + 1) * sizeof *a);
+    ck_assert_ptr_nonnull(a);
+    for (size_t i = 0; i < n; i++)
+        for (int k = 0; k < K; k++)
+            a[i * K + (size_t)k] = share_of(s, r, i + offset, k);
+    return a;
+}
+
+static double availability_of(uint32_t s, uint32_t r, size_t i)
+{
+    return 1.0 - share_of(s, r, i, TOOL_DOWN) - share_of(s, r, i, TOOL_PM);
+}
+
+/* The lots of replication (s, r).  Scenario 0: alpha finished, beta
+ * unfinished, alpha finished (hot, due, late); scenario 1: beta finished
+ * with yield loss, alpha scrapped.  Replication r shifts the times. */
+static size_t lots_of(uint32_t s, uint32_t r, fab_lot_record *lots)
+{
+    double t = r * 100.0;
+    if (s == 0) {
+        lots[0] = (fab_lot_record){.product = 0, .wafers = 25, .wafers_out = 25,
+                                   .priority = 10, .release_day = t + 1.0,
+                                   .finish_day = t + 10.0, .scrap_day = NAN,
+                                   .due_day = t + 15.0};
+        lots[1] = (fab_lot_record){.product = 1, .wafers = 12, .priority = 10,
+                                   .release_day = t + 2.0, .finish_day = NAN,
+                                   .scrap_day = NAN, .due_day = NAN};
+        lots[2] = (fab_lot_record){.product = 0, .wafers = 25, .wafers_out = 25,
+                                   .priority = 30, .release_day = t + 3.0,
+                                   .finish_day = t + 12.5, .scrap_day = NAN,
+                                   .due_day = t + 12.0};
+        return 3;
+    }
+    lots[0] = (fab_lot_record){.product = 1, .wafers = 12, .wafers_out = 11,
+                               .priority = 20, .release_day = t + 4.0,
+                               .finish_day = t + 20.0, .scrap_day = NAN,
+                               .due_day = NAN};
+    lots[1] = (fab_lot_record){.product = 0, .wafers = 25, .priority = 10,
+                               .release_day = t - 5.0, .finish_day = NAN,
+                               .scrap_day = t + 7.0, .due_day = t + 30.0};
+    return 2;
+}
+
+/* Every field of a result of a model with nconstraints constraints;
+ * variable numbers v as in the table `vars` below. */
+static fab_result *make_result(uint32_t s, uint32_t r, int32_t nconstraints)
 {
     fab_result *res = calloc(1, sizeof *res);
     ck_assert_ptr_nonnull(res);
@@ -131,6 +207,7 @@ static fab_result *make_result(uint32_t s, uint32_t r)
     res->nmonths = M;
     res->nproducts = P;
     res->ngroups = G;
+    res->nconstraints = nconstraints;
     res->wafers_out = filled(0, s, r, M * P);
     res->wafer_starts = filled(1, s, r, M * P);
     res->wip_wafers = filled(2, s, r, M * P);
@@ -141,29 +218,38 @@ static fab_result *make_result(uint32_t s, uint32_t r)
     res->mean_cycle_time_days = filled(7, s, r, P);
     res->mean_wip_wafers = filled(8, s, r, P);
     res->mean_utilisation = filled(9, s, r, G);
-    res->nlots = s == 0 ? 3 : 2;
-    res->lots = calloc(res->nlots, sizeof *res->lots);
+    res->wafers_scrapped = filled(10, s, r, M * P);
+    res->on_time_share = filled(11, s, r, M * P);
+    res->x_factor = filled(12, s, r, M * P);
+    res->hot_cycle_time_days = filled(13, s, r, M * P);
+    res->mean_wafers_scrapped_per_day = filled(14, s, r, P);
+    res->mean_on_time_share = filled(15, s, r, P);
+    res->mean_x_factor = filled(16, s, r, P);
+    res->mean_hot_cycle_time_days = filled(17, s, r, P);
+    res->cqt_checks = filled(18, s, r, (size_t)nconstraints);
+    res->cqt_violations = filled(19, s, r, (size_t)nconstraints);
+    res->tool_state_share = shares(s, r, M * G, 0);
+    res->mean_tool_state_share = shares(s, r, G, SHARE_MEAN);
+    res->lots = calloc(3, sizeof *res->lots);
     ck_assert_ptr_nonnull(res->lots);
-    if (s == 0) {
-        res->lots[0] = (fab_lot_record){.product = 0, .wafers = 25, .wafers_out = 25, .priority = 10,
-                                    .release_day = 1.0, .finish_day = 10.0,
-                                    .scrap_day = NAN, .due_day = NAN};
-        res->lots[1] = (fab_lot_record){.product = 1, .wafers = 12, .priority = 10,
-                                    .release_day = 2.0, .finish_day = NAN,
-                                    .scrap_day = NAN, .due_day = NAN};
-        res->lots[2] = (fab_lot_record){.product = 0, .wafers = 25, .wafers_out = 25, .priority = 10,
-                                    .release_day = 3.0, .finish_day = 12.5,
-                                    .scrap_day = NAN, .due_day = NAN};
-    } else {
-        res->lots[0] = (fab_lot_record){.product = 1, .wafers = 12, .wafers_out = 12, .priority = 10,
-                                    .release_day = 4.0, .finish_day = 20.0,
-                                    .scrap_day = NAN, .due_day = NAN};
-        res->lots[1] = (fab_lot_record){.product = 0, .wafers = 25, .priority = 10,
-                                    .release_day = 5.0, .finish_day = NAN,
-                                    .scrap_day = NAN, .due_day = NAN};
-    }
+    res->nlots = lots_of(s, r, res->lots);
     return res;
 }
+
+/* Writes replication (s, r) into o. */
+static void write_task(output *o, uint32_t s, uint32_t r, int32_t nconstraints)
+{
+    ws_error err;
+    ws_error_clear(&err);
+    fab_result *res = make_result(s, r, nconstraints);
+    ck_assert_msg(output_write_replication(o, res, &err) == 0, "%s",
+                  err.message);
+    fab_result_destroy(res);
+}
+
+/* The tasks write_file writes, in order. */
+static const uint32_t written_tasks[][2] = {{0, 1}, {1, 0}};
+#define NWRITTEN 2
 
 /* Writes (0, 1) then (1, 0) into path and finishes. */
 static void write_file(const char *path, const model *m)
@@ -176,15 +262,12 @@ static void write_file(const char *path, const model *m)
                   err.message);
     for (int32_t s = 0; s < S; s++)
         ck_assert_int_eq(output_set_scenario(o, s, m, &err), 0);
-    fab_result *a = make_result(0, 1);
-    fab_result *b = make_result(1, 0);
-    ck_assert_int_eq(output_write_replication(o, a, &err), 0);
-    ck_assert_int_eq(output_write_replication(o, b, &err), 0);
+    for (int k = 0; k < NWRITTEN; k++)
+        write_task(o, written_tasks[k][0], written_tasks[k][1],
+                   m->nconstraints);
     ck_assert(output_has_replication(o, 0, 1));
     ck_assert(!output_has_replication(o, 0, 0));
     ck_assert_int_eq(output_finish(o, NULL, &err), 0);
-    fab_result_destroy(a);
-    fab_result_destroy(b);
 }
 
 /* ---- reading back ------------------------------------------------------ */
@@ -327,40 +410,86 @@ static void check_scale(hid_t loc, const char *name, unsigned i,
     H5Dclose(d);
 }
 
+/* Which values a variable holds: value_of(v, ...), the tool-state
+ * shares, or the availability derived from them. */
+enum expected_kind { PLAIN, SHARES, AVAILABILITY };
+
 typedef struct var_check {
     const char *name;
     int v;                      /* as in make_result */
-    size_t inner;               /* elements per (scenario, replication) */
-    const char *inner_dims[2];
+    enum expected_kind kind;
+    size_t offset;              /* of the shares: 0 or SHARE_MEAN */
+    size_t inner;               /* elements per (scenario, replication);
+                                   SIZE_MAX: the time constraints */
+    const char *inner_dims[3];
 } var_check;
 
 static const var_check vars[] = {
-    {"wafers_out", 0, M * P, {"month", "product"}},
-    {"wafer_starts", 1, M * P, {"month", "product"}},
-    {"wip_wafers", 2, M * P, {"month", "product"}},
-    {"wip_wafers_mean", 3, M * P, {"month", "product"}},
-    {"cycle_time_days", 4, M * P, {"month", "product"}},
-    {"utilisation", 5, M * G, {"month", "tool_group"}},
-    {"throughput_wafers_per_day", 6, P, {"product", NULL}},
-    {"mean_cycle_time_days", 7, P, {"product", NULL}},
-    {"mean_wip_wafers", 8, P, {"product", NULL}},
-    {"mean_utilisation", 9, G, {"tool_group", NULL}},
+    {"wafers_out", 0, PLAIN, 0, M * P, {"month", "product"}},
+    {"wafer_starts", 1, PLAIN, 0, M * P, {"month", "product"}},
+    {"wip_wafers", 2, PLAIN, 0, M * P, {"month", "product"}},
+    {"wip_wafers_mean", 3, PLAIN, 0, M * P, {"month", "product"}},
+    {"cycle_time_days", 4, PLAIN, 0, M * P, {"month", "product"}},
+    {"wafers_scrapped", 10, PLAIN, 0, M * P, {"month", "product"}},
+    {"on_time_share", 11, PLAIN, 0, M * P, {"month", "product"}},
+    {"x_factor", 12, PLAIN, 0, M * P, {"month", "product"}},
+    {"hot_cycle_time_days", 13, PLAIN, 0, M * P, {"month", "product"}},
+    {"utilisation", 5, PLAIN, 0, M * G, {"month", "tool_group"}},
+    {"availability", 0, AVAILABILITY, 0, M * G, {"month", "tool_group"}},
+    {"tool_state_share", 0, SHARES, 0, M * G * K,
+     {"month", "tool_group", "tool_state"}},
+    {"throughput_wafers_per_day", 6, PLAIN, 0, P, {"product"}},
+    {"mean_cycle_time_days", 7, PLAIN, 0, P, {"product"}},
+    {"mean_wip_wafers", 8, PLAIN, 0, P, {"product"}},
+    {"mean_wafers_scrapped_per_day", 14, PLAIN, 0, P, {"product"}},
+    {"mean_on_time_share", 15, PLAIN, 0, P, {"product"}},
+    {"mean_x_factor", 16, PLAIN, 0, P, {"product"}},
+    {"mean_hot_cycle_time_days", 17, PLAIN, 0, P, {"product"}},
+    {"mean_utilisation", 9, PLAIN, 0, G, {"tool_group"}},
+    {"mean_availability", 0, AVAILABILITY, SHARE_MEAN, G, {"tool_group"}},
+    {"mean_tool_state_share", 0, SHARES, SHARE_MEAN, G * K,
+     {"tool_group", "tool_state"}},
+    {"time_constraint_checks", 18, PLAIN, 0, SIZE_MAX, {"time_constraint"}},
+    {"time_constraint_violations", 19, PLAIN, 0, SIZE_MAX,
+     {"time_constraint"}},
 };
 
-static void check_results(hid_t f)
+static double expected_value(const var_check *c, uint32_t s, uint32_t r,
+                             size_t i)
+{
+    switch (c->kind) {
+    case SHARES:
+        return share_of(s, r, i / K + c->offset, (int)(i % K));
+    case AVAILABILITY:
+        return availability_of(s, r, i + c->offset);
+    case PLAIN:
+        break;
+    }
+    return value_of(c->v, s, r, i);
+}
+
+/* Every per-replication variable: the tasks in `done` ([S * R]) hold their
+ * values, the others NaN; attributes and scales as documented. */
+static void check_results(hid_t f, const int *done, int32_t nconstraints)
 {
     for (size_t k = 0; k < sizeof vars / sizeof vars[0]; k++) {
         const var_check *c = &vars[k];
+        size_t inner = c->inner == SIZE_MAX ? (size_t)nconstraints : c->inner;
+        int rank = 2;
+        while (rank - 2 < 3 && c->inner_dims[rank - 2])
+            rank++;
         size_t n;
         double *v = read_doubles(f, c->name, &n);
-        ck_assert_uint_eq(n, S * R * c->inner);
+        ck_assert_uint_eq(n, S * R * inner);
         for (uint32_t s = 0; s < S; s++)
             for (uint32_t r = 0; r < R; r++) {
-                const double *slab = v + (s * R + r) * c->inner;
-                int written = (s == 0 && r == 1) || (s == 1 && r == 0);
-                for (size_t i = 0; i < c->inner; i++) {
-                    if (written)
-                        ck_assert_double_eq(slab[i], value_of(c->v, s, r, i));
+                const double *slab = v + (s * R + r) * inner;
+                for (size_t i = 0; i < inner; i++) {
+                    if (done[s * R + r])
+                        ck_assert_msg(slab[i] == expected_value(c, s, r, i),
+                                      "%s[%u,%u,%zu] = %g, not %g", c->name,
+                                      s, r, i, slab[i],
+                                      expected_value(c, s, r, i));
                     else
                         ck_assert_msg(isnan(slab[i]), "%s[%u,%u,%zu] = %g",
                                       c->name, s, r, i, slab[i]);
@@ -369,18 +498,69 @@ static void check_results(hid_t f)
         free(v);
 
         hid_t d = H5Dopen2(f, c->name, H5P_DEFAULT);
+        hid_t space = H5Dget_space(d);
+        ck_assert_int_eq(H5Sget_simple_extent_ndims(space), rank);
+        H5Sclose(space);
         ck_assert(isnan(attr_double(d, "_FillValue")));
         ck_assert_int_gt(H5Aexists(d, "units"), 0);
         ck_assert_int_gt(H5Aexists(d, "long_name"), 0);
-        if (c->inner_dims[1])
+        if (strcmp(c->inner_dims[0], "month") == 0)
             check_attr_string(d, "coordinates", "warmup month_days");
+        else if (strcmp(c->inner_dims[0], "time_constraint") == 0)
+            check_attr_string(d, "coordinates",
+                              "time_constraint_product "
+                              "time_constraint_from_step "
+                              "time_constraint_to_step "
+                              "time_constraint_limit_days");
         else
             ck_assert_int_eq(H5Aexists(d, "coordinates"), 0);
         H5Dclose(d);
         check_scale(f, c->name, 0, "scenario");
         check_scale(f, c->name, 1, "replication");
-        for (unsigned i = 0; i < 2 && c->inner_dims[i]; i++)
+        for (unsigned i = 0; i < 3 && c->inner_dims[i]; i++)
             check_scale(f, c->name, 2 + i, c->inner_dims[i]);
+    }
+}
+
+/* The time_constraint dimension and its coordinates (make_model's). */
+static void check_constraints(hid_t f, int32_t nconstraints)
+{
+    size_t n;
+    int32_t *index = read_ints(f, "time_constraint", &n);
+    ck_assert_uint_eq(n, (size_t)nconstraints);
+    for (size_t c = 0; c < n; c++)
+        ck_assert_int_eq(index[c], (int32_t)c);
+    free(index);
+    hid_t d = H5Dopen2(f, "time_constraint", H5P_DEFAULT);
+    ck_assert_int_gt(H5DSis_scale(d), 0);
+    H5Dclose(d);
+    const char *products[C] = {"alpha", "\xce\xb2" "eta"};
+    check_strings(f, "time_constraint_product", products, (size_t)nconstraints);
+    int32_t *from = read_ints(f, "time_constraint_from_step", &n);
+    ck_assert_uint_eq(n, (size_t)nconstraints);
+    int32_t *to = read_ints(f, "time_constraint_to_step", &n);
+    ck_assert_uint_eq(n, (size_t)nconstraints);
+    double *limit = read_doubles(f, "time_constraint_limit_days", &n);
+    ck_assert_uint_eq(n, (size_t)nconstraints);
+    for (size_t c = 0; c < n; c++) {
+        /* Steps counted from 1. */
+        ck_assert_int_eq(from[c], 1);
+        ck_assert_int_eq(to[c], 2);
+        ck_assert_double_eq(limit[c], c == 0 ? 0.5 : 1.25);
+    }
+    free(from);
+    free(to);
+    free(limit);
+    const char *coords[] = {"time_constraint_product",
+                            "time_constraint_from_step",
+                            "time_constraint_to_step",
+                            "time_constraint_limit_days"};
+    for (size_t k = 0; k < 4; k++) {
+        check_scale(f, coords[k], 0, "time_constraint");
+        d = H5Dopen2(f, coords[k], H5P_DEFAULT);
+        ck_assert_int_gt(H5Aexists(d, "units"), 0);
+        ck_assert_int_gt(H5Aexists(d, "long_name"), 0);
+        H5Dclose(d);
     }
 }
 
@@ -438,14 +618,21 @@ static void check_coordinates(hid_t f)
 
     const char *products[P] = {"alpha", "\xce\xb2" "eta"};
     const char *groups[G] = {"litho", "etch", "diffusion"};
+    const char *states[K] = {"idle", "processing", "setup", "down", "pm"};
     check_strings(f, "product", products, P);
     check_strings(f, "tool_group", groups, G);
+    check_strings(f, "tool_state", states, K);
+    d = H5Dopen2(f, "tool_state", H5P_DEFAULT);
+    ck_assert_int_gt(H5DSis_scale(d), 0);
+    check_attr_string(d, "units", "1");
+    ck_assert_int_gt(H5Aexists(d, "long_name"), 0);
+    H5Dclose(d);
 
     /* Per scenario: row s of (scenario, product) and (scenario, group). */
     double *raw = read_doubles(f, "raw_process_time_days", &n);
     ck_assert_uint_eq(n, S * P);
     ck_assert_double_eq_tol(raw[P + 0], 0.5 + 25 * 0.01, 1e-12);
-    ck_assert_double_eq(raw[1], 2.0);
+    ck_assert_double_eq(raw[1], 2.25);
     free(raw);
     int32_t *lot_size = read_ints(f, "lot_size", &n);
     ck_assert_int_eq(lot_size[0], 25);
@@ -459,38 +646,33 @@ static void check_coordinates(hid_t f)
     check_scale(f, "raw_process_time_days", 1, "product");
     check_scale(f, "lot_size", 1, "product");
     check_scale(f, "tools", 1, "tool_group");
-    /* The two written replications are marked, with their lot counts. */
-    int64_t lots[S * R];
-    d = H5Dopen2(f, "task_lots", H5P_DEFAULT);
-    ck_assert_int_ge(H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL,
-                             H5P_DEFAULT, lots), 0);
-    H5Dclose(d);
-    ck_assert_int_eq(lots[0 * R + 1], 3);
-    ck_assert_int_eq(lots[1 * R + 0], 2);
-    ck_assert_int_eq(lots[0], 0);
 }
 
-static void check_lots(hid_t f)
+/* The lots of the tasks (s, r) in tasks[0..ntasks-1], in that order. */
+static void check_lots(hid_t f, const uint32_t (*tasks)[2], size_t ntasks)
 {
+    fab_lot_record want[4 * 3];
+    int32_t scenario[4 * 3], replication[4 * 3];
+    size_t total = 0;
+    for (size_t t = 0; t < ntasks; t++) {
+        size_t k = lots_of(tasks[t][0], tasks[t][1], want + total);
+        for (size_t i = 0; i < k; i++) {
+            scenario[total + i] = (int32_t)tasks[t][0];
+            replication[total + i] = (int32_t)tasks[t][1];
+        }
+        total += k;
+    }
     hid_t g = H5Gopen2(f, "lots", H5P_DEFAULT);
     ck_assert_int_ge(g, 0);
     size_t n;
-    /* (0, 1) was written first, then (1, 0). */
-    const int32_t scenario[5] = {0, 0, 0, 1, 1};
-    const int32_t replication[5] = {1, 1, 1, 0, 0};
-    const int32_t wafers[5] = {25, 12, 25, 12, 25};
-    const double release[5] = {1, 2, 3, 4, 5};
-    const double finish[5] = {10, NAN, 12.5, 20, NAN};
-    const char *products[5] = {"alpha", "\xce\xb2" "eta", "alpha",
-                               "\xce\xb2" "eta", "alpha"};
 
     hid_t d = H5Dopen2(g, "lot", H5P_DEFAULT);
-    ck_assert_uint_eq(element_count(d), 5);
-    int64_t lot[5];
+    ck_assert_uint_eq(element_count(d), total);
+    int64_t lot[4 * 3];
     ck_assert_int_ge(H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL,
                              H5P_DEFAULT, lot), 0);
-    for (int i = 0; i < 5; i++)
-        ck_assert_int_eq(lot[i], i);
+    for (size_t i = 0; i < total; i++)
+        ck_assert_int_eq(lot[i], (int64_t)i);
     hid_t space = H5Dget_space(d);
     hsize_t dims[1], maxdims[1];
     H5Sget_simple_extent_dims(space, dims, maxdims);
@@ -502,36 +684,175 @@ static void check_lots(hid_t f)
     int32_t *sc = read_ints(g, "lot_scenario", &n);
     int32_t *rep = read_ints(g, "lot_replication", &n);
     int32_t *waf = read_ints(g, "wafers", &n);
+    int32_t *out = read_ints(g, "wafers_out", &n);
+    int32_t *prio = read_ints(g, "priority", &n);
     double *rel = read_doubles(g, "release_time_days", &n);
     double *fin = read_doubles(g, "finish_time_days", &n);
     double *cyc = read_doubles(g, "cycle_time_days", &n);
-    ck_assert_uint_eq(n, 5);
-    for (int i = 0; i < 5; i++) {
+    double *due = read_doubles(g, "due_time_days", &n);
+    double *scrap = read_doubles(g, "scrap_time_days", &n);
+    ck_assert_uint_eq(n, total);
+    for (size_t i = 0; i < total; i++) {
+        const fab_lot_record *w = &want[i];
         ck_assert_int_eq(sc[i], scenario[i]);
         ck_assert_int_eq(rep[i], replication[i]);
-        ck_assert_int_eq(waf[i], wafers[i]);
-        ck_assert_double_eq(rel[i], release[i]);
-        if (isnan(finish[i])) {
+        ck_assert_int_eq(waf[i], w->wafers);
+        ck_assert_int_eq(out[i], w->wafers_out);
+        ck_assert_int_eq(prio[i], w->priority);
+        ck_assert_double_eq(rel[i], w->release_day);
+        if (isnan(w->finish_day)) {
             ck_assert(isnan(fin[i]));
             ck_assert(isnan(cyc[i]));
         } else {
-            ck_assert_double_eq(fin[i], finish[i]);
-            ck_assert_double_eq(cyc[i], finish[i] - release[i]);
+            ck_assert_double_eq(fin[i], w->finish_day);
+            ck_assert_double_eq(cyc[i], w->finish_day - w->release_day);
         }
+        ck_assert(isnan(w->due_day) ? isnan(due[i]) : due[i] == w->due_day);
+        ck_assert(isnan(w->scrap_day) ? isnan(scrap[i])
+                                      : scrap[i] == w->scrap_day);
     }
     free(sc);
     free(rep);
     free(waf);
+    free(out);
+    free(prio);
     free(rel);
     free(fin);
     free(cyc);
-    check_strings(g, "lot_product", products, 5);
+    free(due);
+    free(scrap);
+    const char *names[4 * 3];
+    for (size_t i = 0; i < total; i++)
+        names[i] = want[i].product == 0 ? "alpha" : "\xce\xb2" "eta";
+    check_strings(g, "lot_product", names, total);
     const char *columns[] = {"lot_scenario", "lot_replication", "lot_product",
                              "release_time_days", "finish_time_days",
-                             "cycle_time_days", "wafers"};
-    for (size_t c = 0; c < sizeof columns / sizeof columns[0]; c++)
+                             "cycle_time_days", "wafers", "wafers_out",
+                             "priority", "due_time_days", "scrap_time_days"};
+    for (size_t c = 0; c < sizeof columns / sizeof columns[0]; c++) {
         check_scale(g, columns[c], 0, "lot");
+        d = H5Dopen2(g, columns[c], H5P_DEFAULT);
+        ck_assert_int_gt(H5Aexists(d, "units"), 0);
+        ck_assert_int_gt(H5Aexists(d, "long_name"), 0);
+        H5Dclose(d);
+    }
     H5Gclose(g);
+}
+
+/* The mean over replications reps[s][0..nreps[s]-1] of a value. */
+static double mean_over(const uint32_t *nreps, uint32_t (*reps)[R],
+                        uint32_t s, double (*value)(uint32_t s, uint32_t r,
+                                                    size_t i, int k),
+                        size_t i, int k)
+{
+    double sum = 0.0;
+    for (uint32_t j = 0; j < nreps[s]; j++)
+        sum += value(s, reps[s][j], i, k);
+    return sum / nreps[s];
+}
+
+static int summary_var_v;       /* value_of's v for plain_value */
+static double summary_factor;
+
+static double plain_value(uint32_t s, uint32_t r, size_t i, int k)
+{
+    (void)k;
+    return value_of(summary_var_v, s, r, i) * summary_factor;
+}
+
+static double availability_value(uint32_t s, uint32_t r, size_t i, int k)
+{
+    (void)k;
+    return availability_of(s, r, i);
+}
+
+/* The summary variables of a file in which scenario s holds replications
+ * reps[s][0..nreps[s]-1]: means over them, and half-widths NaN for one
+ * replication, finite for more. */
+static void check_summary(hid_t f, const uint32_t *nreps,
+                          uint32_t (*reps)[R])
+{
+    size_t n;
+    int32_t *count = read_ints(f, "summary_replications", &n);
+    ck_assert_uint_eq(n, S);
+    for (uint32_t s = 0; s < S; s++)
+        ck_assert_int_eq(count[s], (int32_t)nreps[s]);
+    free(count);
+
+    static const struct {
+        const char *name;
+        int v;
+        double factor;
+    } per_product[] = {
+        {"summary_wafers_per_month", 6, DAYS_PER_MONTH},
+        {"summary_cycle_time_days", 7, 1.0},
+        {"summary_wafers_scrapped_per_month", 14, DAYS_PER_MONTH},
+        {"summary_on_time_share", 15, 1.0},
+        {"summary_hot_cycle_time_days", 17, 1.0},
+    };
+    for (size_t k = 0; k < sizeof per_product / sizeof per_product[0]; k++) {
+        char ci[128];
+        snprintf(ci, sizeof ci, "%s_ci95", per_product[k].name);
+        double *mean = read_doubles(f, per_product[k].name, &n);
+        ck_assert_uint_eq(n, S * P);
+        double *half = read_doubles(f, ci, &n);
+        ck_assert_uint_eq(n, S * P);
+        summary_var_v = per_product[k].v;
+        summary_factor = per_product[k].factor;
+        for (uint32_t s = 0; s < S; s++)
+            for (size_t p = 0; p < P; p++) {
+                double want = mean_over(nreps, reps, s, plain_value, p, 0);
+                ck_assert_double_eq_tol(mean[s * P + p], want, 1e-9 * want);
+                ck_assert(nreps[s] > 1 ? isfinite(half[s * P + p])
+                                       : isnan(half[s * P + p]));
+            }
+        free(mean);
+        free(half);
+        check_scale(f, per_product[k].name, 0, "scenario");
+        check_scale(f, per_product[k].name, 1, "product");
+        check_scale(f, ci, 1, "product");
+    }
+
+    double *share = read_doubles(f, "summary_tool_state_share", &n);
+    ck_assert_uint_eq(n, S * G * K);
+    double *half = read_doubles(f, "summary_tool_state_share_ci95", &n);
+    ck_assert_uint_eq(n, S * G * K);
+    double *avail = read_doubles(f, "summary_availability", &n);
+    ck_assert_uint_eq(n, S * G);
+    double *bottleneck = read_doubles(f, "summary_bottleneck_availability", &n);
+    ck_assert_uint_eq(n, S);
+    for (uint32_t s = 0; s < S; s++) {
+        for (size_t g = 0; g < G; g++) {
+            for (int k = 0; k < K; k++) {
+                size_t i = (s * G + g) * K + (size_t)k;
+                ck_assert_double_eq_tol(
+                    share[i],
+                    mean_over(nreps, reps, s, share_of, g + SHARE_MEAN, k),
+                    1e-15);
+                ck_assert(nreps[s] > 1 ? isfinite(half[i]) : isnan(half[i]));
+            }
+            ck_assert_double_eq_tol(
+                avail[s * G + g],
+                mean_over(nreps, reps, s, availability_value, g + SHARE_MEAN,
+                          0), 1e-15);
+        }
+        /* mean_utilisation grows with the group: diffusion (2) is the
+         * bottleneck. */
+        ck_assert_double_eq_tol(
+            bottleneck[s],
+            mean_over(nreps, reps, s, availability_value, 2 + SHARE_MEAN, 0),
+            1e-15);
+    }
+    free(share);
+    free(half);
+    free(avail);
+    free(bottleneck);
+    check_scale(f, "summary_tool_state_share", 1, "tool_group");
+    check_scale(f, "summary_tool_state_share", 2, "tool_state");
+    check_scale(f, "summary_availability", 1, "tool_group");
+    check_scale(f, "summary_bottleneck_availability", 0, "scenario");
+    const char *groups[S] = {"diffusion", "diffusion"};
+    check_strings(f, "summary_bottleneck", groups, S);
 }
 
 static void check_root_attributes(hid_t f)
@@ -547,7 +868,7 @@ static void check_root_attributes(hid_t f)
     const char *files[] = {"routes/alpha.csv"}, *texts[] = {"step,group\n"};
     check_attr_strings(f, "input_files", files, 1);
     check_attr_strings(f, "input_texts", texts, 1);
-    ck_assert_int_eq(attr_int(f, "format_version"), 1);
+    ck_assert_int_eq(attr_int(f, "format_version"), 2);
     ck_assert_int_eq(attr_int(f, "replications"), R);
     ck_assert_double_eq(attr_double(f, "horizon_days"), 100.0);
     ck_assert_double_eq(attr_double(f, "warmup_days"), 30.0);
@@ -560,6 +881,52 @@ static void check_root_attributes(hid_t f)
     ck_assert_int_eq(H5Aexists(f, "created"), 0);
 }
 
+/* task_done and task_lots: the tasks in `done` ([S * R]) are marked, with
+ * their number of lots. */
+static void check_tasks(hid_t f, const int *done)
+{
+    int64_t lots[S * R];
+    signed char marked[S * R];
+    hid_t d = H5Dopen2(f, "task_lots", H5P_DEFAULT);
+    ck_assert_int_ge(H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL,
+                             H5P_DEFAULT, lots), 0);
+    H5Dclose(d);
+    d = H5Dopen2(f, "task_done", H5P_DEFAULT);
+    ck_assert_int_ge(H5Dread(d, H5T_NATIVE_SCHAR, H5S_ALL, H5S_ALL,
+                             H5P_DEFAULT, marked), 0);
+    H5Dclose(d);
+    for (uint32_t t = 0; t < S * R; t++) {
+        fab_lot_record scratch[3];
+        ck_assert_int_eq(marked[t], done[t]);
+        ck_assert_int_eq(lots[t], done[t] ? (int64_t)lots_of(t / R, t % R,
+                                                             scratch) : 0);
+    }
+}
+
+/* Everything in a finished file that holds the tasks `order` (written in
+ * that order) of a model with nconstraints constraints. */
+static void check_file(const char *path, int32_t nconstraints,
+                       const uint32_t (*order)[2], size_t ntasks)
+{
+    int done[S * R] = {0};
+    uint32_t reps[S][R], nreps[S] = {0};
+    for (size_t t = 0; t < ntasks; t++)
+        done[order[t][0] * R + order[t][1]] = 1;
+    for (uint32_t t = 0; t < S * R; t++)
+        if (done[t])
+            reps[t / R][nreps[t / R]++] = t % R;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    ck_assert_msg(f >= 0, "cannot open %s", path);
+    check_coordinates(f);
+    check_constraints(f, nconstraints);
+    check_results(f, done, nconstraints);
+    check_tasks(f, done);
+    check_lots(f, order, ntasks);
+    check_root_attributes(f);
+    check_summary(f, nreps, reps);
+    ck_assert_int_ge(H5Fclose(f), 0);
+}
+
 /* ---- tests ------------------------------------------------------------- */
 
 START_TEST(test_write_and_read_back)
@@ -568,7 +935,8 @@ START_TEST(test_write_and_read_back)
     char path[128], partial[160];
     tmp_path(path, sizeof path, "run.h5");
     snprintf(partial, sizeof partial, "%s.partial", path);
-    model *m = make_model();
+    /* _i is 0 or 1: with and without time constraints. */
+    model *m = make_model(_i ? 0 : C);
     ck_assert_int_eq(fab_month_count(m), M);
 
     H5E_auto2_t func_before, func_after;
@@ -581,13 +949,7 @@ START_TEST(test_write_and_read_back)
 
     ck_assert(exists(path));
     ck_assert(!exists(partial));
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    ck_assert_int_ge(f, 0);
-    check_coordinates(f);
-    check_results(f);
-    check_lots(f);
-    check_root_attributes(f);
-    ck_assert_int_ge(H5Fclose(f), 0);
+    check_file(path, m->nconstraints, written_tasks, NWRITTEN);
 
     ck_assert_int_eq(unlink(path), 0);
     model_destroy(m);
@@ -604,7 +966,7 @@ START_TEST(test_same_input_same_bytes)
     char a[128], b[128];
     tmp_path(a, sizeof a, "a.h5");
     tmp_path(b, sizeof b, "b.h5");
-    model *m = make_model();
+    model *m = make_model(C);
     write_file(a, m);
     sleep(1);
     write_file(b, m);
@@ -635,14 +997,14 @@ START_TEST(test_killed_writer_leaves_readable_partial)
     char path[128], partial[160];
     tmp_path(path, sizeof path, "killed.h5");
     snprintf(partial, sizeof partial, "%s.partial", path);
-    model *m = make_model();
+    model *m = make_model(C);
     fflush(NULL);
     pid_t child = fork();
     ck_assert_int_ge(child, 0);
     if (child == 0) {
         output_meta meta = make_meta();
         output *o = NULL;
-        fab_result *a = make_result(0, 1);
+        fab_result *a = make_result(0, 1, C);
         if (output_create(path, m, &meta, &o, NULL) != 0
             || output_write_replication(o, a, NULL) != 0)
             _exit(1);
@@ -662,6 +1024,10 @@ START_TEST(test_killed_writer_leaves_readable_partial)
     ck_assert_double_eq(v[(0 * R + 1) * M * P + 3], value_of(0, 0, 1, 3));
     ck_assert(isnan(v[0]));
     free(v);
+    v = read_doubles(f, "tool_state_share", &n);
+    ck_assert_uint_eq(n, S * R * M * G * K);
+    ck_assert_double_eq(v[(0 * R + 1) * M * G * K + 7], share_of(0, 1, 1, 2));
+    free(v);
     hid_t g = H5Gopen2(f, "lots", H5P_DEFAULT);
     double *rel = read_doubles(g, "release_time_days", &n);
     ck_assert_uint_eq(n, 3);
@@ -680,18 +1046,16 @@ START_TEST(test_abort_removes_partial)
     char path[128], partial[160];
     tmp_path(path, sizeof path, "aborted.h5");
     snprintf(partial, sizeof partial, "%s.partial", path);
-    model *m = make_model();
+    model *m = make_model(C);
     output_meta meta = make_meta();
     output *o = NULL;
     ws_error err;
     ck_assert_int_eq(output_create(path, m, &meta, &o, &err), 0);
     ck_assert(exists(partial));
-    fab_result *a = make_result(0, 1);
-    ck_assert_int_eq(output_write_replication(o, a, &err), 0);
+    write_task(o, 0, 1, C);
     output_abort(o);
     ck_assert(!exists(partial));
     ck_assert(!exists(path));
-    fab_result_destroy(a);
     model_destroy(m);
     remove_tmpdir();
 }
@@ -699,7 +1063,7 @@ END_TEST
 
 START_TEST(test_create_in_missing_directory)
 {
-    model *m = make_model();
+    model *m = make_model(C);
     output_meta meta = make_meta();
     output *o = (output *)&meta;        /* must be reset to NULL */
     ws_error err;
@@ -721,19 +1085,28 @@ START_TEST(test_rejects_mismatched_results)
     make_tmpdir();
     char path[128];
     tmp_path(path, sizeof path, "mismatch.h5");
-    model *m = make_model();
+    model *m = make_model(C);
     output_meta meta = make_meta();
     output *o = NULL;
     ws_error err;
     ck_assert_int_eq(output_create(path, m, &meta, &o, &err), 0);
 
-    fab_result *a = make_result(0, 1);
+    fab_result *a = make_result(0, 1, C);
     a->replication = R;
     ck_assert_int_eq(output_write_replication(o, a, &err), WS_ESOFTWARE);
     a->replication = 1;
     a->nmonths = M + 1;
     ck_assert_int_eq(output_write_replication(o, a, &err), WS_ESOFTWARE);
     a->nmonths = M;
+    a->nconstraints = C - 1;
+    ck_assert_int_eq(output_write_replication(o, a, &err), WS_ESOFTWARE);
+    ck_assert_ptr_nonnull(strstr(err.message, "time constraints"));
+    a->nconstraints = C;
+    double *shares_kept = a->mean_tool_state_share;
+    a->mean_tool_state_share = NULL;
+    ck_assert_int_eq(output_write_replication(o, a, &err), WS_ESOFTWARE);
+    ck_assert_ptr_nonnull(strstr(err.message, "mean_tool_state_share"));
+    a->mean_tool_state_share = shares_kept;
     a->lots[1].product = P;
     ck_assert_int_eq(output_write_replication(o, a, &err), WS_ESOFTWARE);
     a->lots[1].product = 1;
@@ -757,17 +1130,142 @@ START_TEST(test_rejects_mismatched_results)
 }
 END_TEST
 
+/* A sweep point whose model has another number of time constraints than
+ * point 0 is refused: the file describes point 0's. */
+START_TEST(test_scenarios_share_time_constraints)
+{
+    make_tmpdir();
+    char path[128];
+    tmp_path(path, sizeof path, "points.h5");
+    model *m = make_model(C), *other = make_model(0);
+    output_meta meta = make_meta();
+    output *o = NULL;
+    ws_error err;
+    ws_error_clear(&err);
+    ck_assert_int_eq(output_create(path, m, &meta, &o, &err), 0);
+    ck_assert_int_eq(output_set_scenario(o, 0, m, &err), 0);
+    ck_assert_int_eq(output_set_scenario(o, 1, other, &err), WS_EDATA);
+    ck_assert_msg(strstr(err.message, "time constraints"), "%s", err.message);
+    output_abort(o);
+    model_destroy(m);
+    model_destroy(other);
+    remove_tmpdir();
+}
+END_TEST
+
+/* Suspended after (0, 1) and resumed: the finished file is the one an
+ * uninterrupted run writes, its summary included; a model with another
+ * number of constraints cannot resume it. */
+START_TEST(test_resume_carries_everything)
+{
+    make_tmpdir();
+    char path[128];
+    tmp_path(path, sizeof path, "resumed.h5");
+    model *m = make_model(_i ? 0 : C);
+    output_meta meta = make_meta();
+    output *o = NULL;
+    ws_error err;
+    ws_error_clear(&err);
+    ck_assert_int_eq(output_create(path, m, &meta, &o, &err), 0);
+    for (int32_t s = 0; s < S; s++)
+        ck_assert_int_eq(output_set_scenario(o, s, m, &err), 0);
+    write_task(o, 0, 1, m->nconstraints);
+    output_suspend(o);
+
+    model *other = make_model(_i ? C : 0);
+    ck_assert_int_eq(output_resume(path, other, &meta, &o, &err), WS_EUSAGE);
+    ck_assert_ptr_null(o);
+    model_destroy(other);
+
+    ck_assert_msg(output_resume(path, m, &meta, &o, &err) == 0, "%s",
+                  err.message);
+    ck_assert(output_has_replication(o, 0, 1));
+    ck_assert(!output_has_replication(o, 1, 0));
+    for (int32_t s = 0; s < S; s++)
+        ck_assert_int_eq(output_set_scenario(o, s, m, &err), 0);
+    write_task(o, 1, 0, m->nconstraints);
+    summary *sum = NULL;
+    ck_assert_int_eq(output_finish(o, &sum, &err), 0);
+    check_file(path, m->nconstraints, written_tasks, NWRITTEN);
+
+    /* The summary of the replication read back from the file. */
+    summary_point sp;
+    summary_compute(sum, 0, 0.95, &sp);
+    ck_assert_int_eq(sp.replications, 1);
+    ck_assert_double_eq(sp.on_time_share[1].mean, value_of(15, 0, 1, 1));
+    ck_assert_double_eq(sp.hot_cycle_time_days[0].mean, value_of(17, 0, 1, 0));
+    ck_assert_double_eq_tol(sp.tool_state_share[1 * K + TOOL_SETUP].mean,
+                            share_of(0, 1, 1 + SHARE_MEAN, TOOL_SETUP), 1e-15);
+    ck_assert_int_eq(sp.bottleneck, 2);
+    ck_assert_double_eq_tol(sp.bottleneck_availability.mean,
+                            availability_of(0, 1, 2 + SHARE_MEAN), 1e-15);
+    summary_destroy(sum);
+    unlink(path);
+    model_destroy(m);
+    remove_tmpdir();
+}
+END_TEST
+
+/* Two shards of every task, merged: the values of a whole run. */
+START_TEST(test_merge_carries_everything)
+{
+    make_tmpdir();
+    model *m = make_model(_i ? 0 : C);
+    char shard_paths[2][128], path[128];
+    const char *shards[2] = {shard_paths[1], shard_paths[0]};
+    ws_error err;
+    ws_error_clear(&err);
+    for (int32_t i = 0; i < 2; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "m-shard-%d-of-2.h5", (int)i);
+        tmp_path(shard_paths[i], sizeof shard_paths[i], name);
+        output_meta meta = make_meta();
+        meta.shard_index = i;
+        meta.shard_count = 2;
+        output *o = NULL;
+        ck_assert_int_eq(output_create(shard_paths[i], m, &meta, &o, &err), 0);
+        for (int32_t s = 0; s < S; s++)
+            ck_assert_int_eq(output_set_scenario(o, s, m, &err), 0);
+        for (uint32_t t = (uint32_t)i; t < S * R; t += 2)
+            write_task(o, t / R, t % R, m->nconstraints);
+        ck_assert_int_eq(output_finish(o, NULL, &err), 0);
+    }
+    tmp_path(path, sizeof path, "merged.h5");
+    summary *sum = NULL;
+    ck_assert_msg(output_merge(path, shards, 2, "wafersim run two.yaml", &sum,
+                               &err) == 0, "%s", err.message);
+    static const uint32_t all[S * R][2] = {{0, 0}, {0, 1}, {1, 0}, {1, 1}};
+    check_file(path, m->nconstraints, all, S * R);
+    summary_point sp;
+    summary_compute(sum, 1, 0.95, &sp);
+    ck_assert_int_eq(sp.replications, 2);
+    ck_assert_double_eq_tol(sp.on_time_share[0].mean,
+                            (value_of(15, 1, 0, 0) + value_of(15, 1, 1, 0)) / 2,
+                            1e-9);
+    summary_destroy(sum);
+    unlink(path);
+    unlink(shard_paths[0]);
+    unlink(shard_paths[1]);
+    model_destroy(m);
+    remove_tmpdir();
+}
+END_TEST
+
 static Suite *output_suite(void)
 {
     Suite *s = suite_create("output");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_write_and_read_back);
+    /* Loop 0: C time constraints, loop 1: none. */
+    tcase_add_loop_test(tc, test_write_and_read_back, 0, 2);
     tcase_add_test(tc, test_same_input_same_bytes);
     tcase_add_test(tc, test_killed_writer_leaves_readable_partial);
     tcase_add_test(tc, test_abort_removes_partial);
     tcase_add_test(tc, test_create_in_missing_directory);
     tcase_add_test(tc, test_rejects_mismatched_results);
+    tcase_add_test(tc, test_scenarios_share_time_constraints);
+    tcase_add_loop_test(tc, test_resume_carries_everything, 0, 2);
+    tcase_add_loop_test(tc, test_merge_carries_everything, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -7,6 +7,7 @@ docs/output-format.md; guide in docs/analysis.md).
     ds = wa.load("run.h5")      # xarray.Dataset of the per-month results
     df = wa.lots("run.h5")      # pandas.DataFrame, one row per lot
     wa.summary(ds)              # mean and 95% CI over replications
+    wa.tool_group_summary(ds)   # utilisation, availability, the bottleneck
     wa.plot_monthly_output(ds, "output.png")
 
 Both readers also read a ``run.h5.partial`` left by a run that stopped
@@ -26,7 +27,8 @@ import importlib
 
 __all__ = [
     "load", "lots", "LOT_COLUMN_NAMES",
-    "summary", "replication_metrics", "compare_scenarios", "disruption_metrics",
+    "summary", "tool_group_summary", "replication_metrics", "compare_scenarios",
+    "disruption_metrics",
     "confidence_interval", "t_quantile", "swept_coordinates", "DAYS_PER_MONTH",
     "combine", "run", "scenario_variant",
     "plot_monthly_output", "plot_cycle_time", "plot_utilisation",
@@ -38,7 +40,8 @@ __all__ = [
 # can check for numpy, xarray and matplotlib itself and say what is
 # missing), and matplotlib is loaded only when something is plotted.
 _LAZY = {
-    "summary": "stats", "replication_metrics": "stats",
+    "summary": "stats", "tool_group_summary": "stats",
+    "replication_metrics": "stats",
     "compare_scenarios": "stats", "disruption_metrics": "stats",
     "confidence_interval": "stats", "t_quantile": "stats",
     "swept_coordinates": "stats", "DAYS_PER_MONTH": "stats",
@@ -92,11 +95,22 @@ def load(path, lazy=False):
     """Open a wafersim result file as an :class:`xarray.Dataset`.
 
     Dimensions are ``scenario``, ``replication``, ``month``, ``product``
-    and ``tool_group``; ``month`` is decoded to ``datetime64`` (the first
-    day of each month bucket), ``product`` and ``tool_group`` hold the names
-    as ``str``, and ``warmup`` (bool) and ``month_days`` are coordinates
-    along ``month``.  Attributes ``input_files`` and ``input_texts`` are
-    always lists.
+    and ``tool_group``, and from format_version 2 on ``tool_state``
+    (``idle``, ``processing``, ``setup``, ``down``, ``pm``) and
+    ``time_constraint`` (possibly empty); ``month`` is decoded to
+    ``datetime64`` (the first day of each month bucket), ``product``,
+    ``tool_group`` and ``tool_state`` hold the names as ``str``, ``warmup``
+    (bool) and ``month_days`` are coordinates along ``month``, and
+    ``time_constraint_product``, ``time_constraint_from_step``,
+    ``time_constraint_to_step`` and ``time_constraint_limit_days`` along
+    ``time_constraint``.  Attributes ``input_files`` and ``input_texts``
+    are always lists.  Every variable of the file is there, e.g.
+    ``tool_state_share``, ``availability``, ``on_time_share`` and
+    ``time_constraint_violations`` (docs/output-format.md).
+
+    Convert one variable at a time (``ds.wafers_out.to_dataframe()``):
+    ``ds.to_dataframe()`` crosses every dimension, and is empty when a
+    dimension such as ``time_constraint`` has length 0.
 
     Parameters
     ----------
@@ -132,10 +146,12 @@ def lots(path):
     ``replication``, ``product`` (renamed from the file's ``lot_scenario``,
     ``lot_replication`` and ``lot_product``, see :data:`LOT_COLUMN_NAMES`),
     ``release_time_days``, ``finish_time_days``, ``cycle_time_days`` and
-    ``wafers``.  Times are days since the file's ``start_date``; finish and
-    cycle times are NaN for lots still in the fab at the horizon.  The file
-    has no lot records when the run did not record lots; the frame is then
-    empty.
+    ``wafers``, and from format_version 2 on ``wafers_out``, ``priority``,
+    ``due_time_days`` and ``scrap_time_days``.  Times are days since the
+    file's ``start_date``; finish and cycle times are NaN for lots still in
+    the fab at the horizon (or scrapped), due times for lots without a due
+    date, scrap times for lots that were not scrapped.  The file has no lot
+    records when the run did not record lots; the frame is then empty.
 
     Parameters
     ----------

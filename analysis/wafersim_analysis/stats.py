@@ -20,10 +20,12 @@ import xarray as xr
 __all__ = [
     "DAYS_PER_MONTH",
     "METRICS",
+    "STEADY_METRICS",
     "t_quantile",
     "confidence_interval",
     "replication_metrics",
     "summary",
+    "tool_group_summary",
     "compare_scenarios",
     "disruption_metrics",
     "swept_coordinates",
@@ -33,11 +35,27 @@ __all__ = [
 #: ``wafers_per_month`` in scenarios and of the CLI's summary table.
 DAYS_PER_MONTH = 365.2425 / 12.0
 
-#: Metric name -> (label, unit) of the statistics ``summary`` reports.
+#: Metric name -> (label, unit) of the statistics ``summary`` reports by
+#: default, computed from the monthly variables (whole months after the
+#: warm-up).
 METRICS = {
     "wafers_per_month": ("output", "wafer/month"),
     "cycle_time_days": ("cycle time", "day"),
     "x_factor": ("x-factor", "1"),
+}
+
+#: Metric name -> (label, unit, file variable, factor) of the further
+#: statistics ``summary(ds, metrics="all")`` reports: the file's
+#: steady-state variable (over exactly ``warmup_days`` to the horizon, one
+#: value per replication) times the factor.  Files before format_version 2
+#: do not have them.
+STEADY_METRICS = {
+    "wafers_scrapped_per_month": ("scrap", "wafer/month",
+                                  "mean_wafers_scrapped_per_day", DAYS_PER_MONTH),
+    "on_time_share": ("on-time share", "1", "mean_on_time_share", 1.0),
+    "hot_cycle_time_days": ("hot-lot cycle time", "day",
+                            "mean_hot_cycle_time_days", 1.0),
+    "mean_x_factor": ("x-factor (wafersim's)", "1", "mean_x_factor", 1.0),
 }
 
 
@@ -165,11 +183,39 @@ def _steady_months(ds):
     return xr.ones_like(ds["month_days"], dtype=bool)
 
 
-def replication_metrics(ds):
+def _metric_names(ds, metrics):
+    """The metric names ``metrics`` asks for, in order: None for
+    :data:`METRICS`, ``"all"`` for those and every :data:`STEADY_METRICS`
+    entry whose variable ``ds`` has, or a sequence of names.  Raises
+    KeyError for an unknown name or one whose variable is missing."""
+    if metrics is None:
+        return list(METRICS)
+    if isinstance(metrics, str) and metrics == "all":
+        return list(METRICS) + [m for m, spec in STEADY_METRICS.items()
+                                if spec[2] in ds.variables]
+    names = [metrics] if isinstance(metrics, str) else list(metrics)
+    for name in names:
+        if name in STEADY_METRICS:
+            if STEADY_METRICS[name][2] not in ds.variables:
+                raise KeyError(f"metric {name} needs the variable "
+                               f"{STEADY_METRICS[name][2]}, which this file does "
+                               "not have (written before format_version 2?)")
+        elif name not in METRICS:
+            raise KeyError(f"unknown metric {name!r}: one of "
+                           f"{', '.join([*METRICS, *STEADY_METRICS])}")
+    return names
+
+
+def _metric_spec(name):
+    """(label, unit) of a metric of either table."""
+    return METRICS[name] if name in METRICS else STEADY_METRICS[name][:2]
+
+
+def replication_metrics(ds, metrics=None):
     """One value per scenario, replication and product, after the warm-up.
 
     Returns an :class:`xarray.Dataset` with dims ``(scenario, replication,
-    product)`` and variables
+    product)`` and, by default, the variables
 
     ``wafers_per_month``
         wafers out in the months after the warm-up, divided by their length
@@ -185,20 +231,34 @@ def replication_metrics(ds):
 
     Months flagged ``warmup`` are left out.  Replications not written yet (a
     ``.partial`` file) are NaN.
+
+    ``metrics`` chooses others: ``"all"`` adds every :data:`STEADY_METRICS`
+    entry the file has (``wafers_scrapped_per_month``, ``on_time_share``,
+    ``hot_cycle_time_days``, ``mean_x_factor``: the file's steady-state
+    variables, which start exactly at ``warmup_days``), or give a list of
+    names.
     """
-    steady = _steady_months(ds)
-    out = ds["wafers_out"].where(steady)
-    days = ds["month_days"].where(steady).sum("month")
-    rate = out.sum("month", min_count=1) / days * DAYS_PER_MONTH
-    ct = ds["cycle_time_days"].where(steady)
-    weight = out.where(ct.notnull())
-    cycle = (ct * weight).sum("month", min_count=1) / weight.sum("month", min_count=1)
-    cycle = cycle.where(weight.sum("month", min_count=1) > 0)
-    xfac = cycle / ds["raw_process_time_days"]
-    result = xr.Dataset({"wafers_per_month": rate, "cycle_time_days": cycle,
-                         "x_factor": xfac})
-    for name, (label, unit) in METRICS.items():
-        result[name].attrs.update(long_name=label, units=unit)
+    names = _metric_names(ds, metrics)
+    result = xr.Dataset()
+    if any(name in METRICS for name in names):
+        steady = _steady_months(ds)
+        out = ds["wafers_out"].where(steady)
+        days = ds["month_days"].where(steady).sum("month")
+        rate = out.sum("month", min_count=1) / days * DAYS_PER_MONTH
+        ct = ds["cycle_time_days"].where(steady)
+        weight = out.where(ct.notnull())
+        cycle = (ct * weight).sum("month", min_count=1) / weight.sum("month", min_count=1)
+        cycle = cycle.where(weight.sum("month", min_count=1) > 0)
+        computed = {"wafers_per_month": rate, "cycle_time_days": cycle,
+                    "x_factor": cycle / ds["raw_process_time_days"]}
+    for name in names:
+        if name in METRICS:
+            result[name] = computed[name]
+        else:
+            _, _, variable, factor = STEADY_METRICS[name]
+            result[name] = ds[variable] * factor
+        label, unit = _metric_spec(name)
+        result[name].attrs = {"long_name": label, "units": unit}
     return result.transpose("scenario", "replication", "product")
 
 
@@ -210,7 +270,15 @@ def swept_coordinates(ds):
             if name != "scenario" and coord.dims == ("scenario",)]
 
 
-def summary(ds, level=0.95):
+def _with_swept(table, ds):
+    """Adds a column per swept coordinate of ds, by the table's scenario."""
+    for name in swept_coordinates(ds):
+        values = pd.Series(ds[name].values, index=ds["scenario"].values)
+        table[name] = table["scenario"].map(values)
+    return table
+
+
+def summary(ds, level=0.95, metrics=None):
     """Mean and confidence interval over replications, per scenario and
     product, of monthly output, cycle time and x-factor after the warm-up.
 
@@ -220,6 +288,12 @@ def summary(ds, level=0.95):
         From :func:`wafersim_analysis.load` (one run or a sweep).
     level : float
         Confidence level of the Student-t interval (default 95%).
+    metrics : None, "all" or sequence of str
+        None (the default): ``wafers_per_month``, ``cycle_time_days`` and
+        ``x_factor`` (:data:`METRICS`).  ``"all"``: those and every
+        :data:`STEADY_METRICS` entry the file has: ``wafers_scrapped_per_month``,
+        ``on_time_share``, ``hot_cycle_time_days`` and ``mean_x_factor``
+        (the x-factor wafersim computed).  Or a list of names from both.
 
     Returns
     -------
@@ -228,37 +302,98 @@ def summary(ds, level=0.95):
         columns ``mean``, ``half_width``, ``low``, ``high`` (the interval is
         ``mean ± half_width``), ``n`` (replications with a value) and
         ``unit``; then one column per swept coordinate of a sweep file.
-        ``metric`` is ``wafers_per_month`` (wafers per 30.44-day month),
-        ``cycle_time_days`` or ``x_factor``; see
-        :func:`replication_metrics` for their exact definitions.  Pivot
-        with ``table["mean"].unstack("metric")`` for one row per product.
+        See :func:`replication_metrics` for the metrics' exact definitions.
+        Pivot with ``table["mean"].unstack("metric")`` for one row per
+        product.  Tool groups (utilisation, availability, the bottleneck)
+        are in :func:`tool_group_summary`.
     """
-    per_rep = replication_metrics(ds)
+    names = _metric_names(ds, metrics)
+    per_rep = replication_metrics(ds, names)
     frames = []
-    for metric in METRICS:
+    for metric in names:
         ci = _interval_along(per_rep[metric], "replication", level)
         frame = ci.to_dataframe()[["mean", "half_width", "low", "high", "n"]]
         frame["metric"] = metric
         frames.append(frame.reset_index())
     table = pd.concat(frames, ignore_index=True)
-    table["unit"] = table["metric"].map(lambda m: METRICS[m][1])
+    table["unit"] = table["metric"].map(lambda m: _metric_spec(m)[1])
     table["n"] = table["n"].astype(int)
-    order = {m: i for i, m in enumerate(METRICS)}
+    order = {m: i for i, m in enumerate(names)}
     products = {p: i for i, p in enumerate(ds["product"].values.tolist())}
     table = table.sort_values(
         ["scenario", "product", "metric"],
         key=lambda col: col.map(order) if col.name == "metric"
         else col.map(products) if col.name == "product" else col)
-    for name in swept_coordinates(ds):
-        values = pd.Series(ds[name].values, index=ds["scenario"].values)
-        table[name] = table["scenario"].map(values)
+    table = _with_swept(table, ds)
     table = table.set_index(["scenario", "product", "metric"])
     table = table[[c for c in table.columns if c not in ("scenario", "product")]]
     table.attrs["level"] = level
     return table
 
 
-def compare_scenarios(ds, a=0, b=-1, level=0.95):
+def tool_group_summary(ds, level=0.95):
+    """Mean and confidence interval over replications, per scenario and tool
+    group, of the file's steady-state tool figures, and which group is the
+    bottleneck.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        From :func:`wafersim_analysis.load`.
+    level : float
+        Confidence level of the Student-t interval (default 95%).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (scenario, tool_group, metric) with the columns of
+        :func:`summary` and ``bottleneck`` (bool: the group with the highest
+        mean utilisation of its scenario, as the file's
+        ``summary_bottleneck``).  Metrics: ``utilisation``
+        (``mean_utilisation``), and from format_version 2 on
+        ``availability`` (``mean_availability``: 1 - down - pm) and one
+        ``STATE_share`` per tool state (``idle_share``,
+        ``processing_share``, ``setup_share``, ``down_share``,
+        ``pm_share``, from ``mean_tool_state_share``).  All over exactly
+        ``warmup_days`` to the horizon.  The availability of each
+        scenario's bottleneck:
+        ``t[t["bottleneck"]].xs("availability", level="metric")``.
+    """
+    per_rep = {"utilisation": ds["mean_utilisation"]}
+    if "mean_availability" in ds.variables:
+        per_rep["availability"] = ds["mean_availability"]
+    if "mean_tool_state_share" in ds.variables:
+        for state in ds["tool_state"].values.tolist():
+            per_rep[f"{state}_share"] = ds["mean_tool_state_share"].sel(
+                tool_state=state, drop=True)
+    frames = []
+    for metric, values in per_rep.items():
+        ci = _interval_along(values, "replication", level)
+        frame = ci.to_dataframe()[["mean", "half_width", "low", "high", "n"]]
+        frame["metric"] = metric
+        frames.append(frame.reset_index())
+    table = pd.concat(frames, ignore_index=True)
+    table["unit"] = "1"
+    table["n"] = table["n"].astype(int)
+    util = table[table["metric"] == "utilisation"].dropna(subset=["mean"])
+    # The first group with the highest mean, like summary_bottleneck.
+    top = util.loc[util.groupby("scenario", sort=False)["mean"].idxmax()]
+    pairs = set(zip(top["scenario"], top["tool_group"]))
+    table["bottleneck"] = [(s, g) in pairs for s, g in
+                           zip(table["scenario"], table["tool_group"])]
+    order = {m: i for i, m in enumerate(per_rep)}
+    groups = {g: i for i, g in enumerate(ds["tool_group"].values.tolist())}
+    table = table.sort_values(
+        ["scenario", "tool_group", "metric"],
+        key=lambda col: col.map(order) if col.name == "metric"
+        else col.map(groups) if col.name == "tool_group" else col)
+    table = _with_swept(table, ds)
+    table = table.set_index(["scenario", "tool_group", "metric"])
+    table.attrs["level"] = level
+    return table
+
+
+def compare_scenarios(ds, a=0, b=-1, level=0.95, metrics=None):
     """Difference between two scenarios of a sweep, paired by replication.
 
     Replication *r* of every scenario uses the same random numbers (common
@@ -272,6 +407,8 @@ def compare_scenarios(ds, a=0, b=-1, level=0.95):
         A file with at least two scenarios.
     a, b : int
         Positions along ``scenario`` (negative counts from the end).
+    metrics : None, "all" or sequence of str
+        As in :func:`summary`.
 
     Returns
     -------
@@ -280,12 +417,13 @@ def compare_scenarios(ds, a=0, b=-1, level=0.95):
         the paired difference's ``diff_mean``, ``diff_half_width``,
         ``diff_low``, ``diff_high``.
     """
-    per_rep = replication_metrics(ds)
+    names = _metric_names(ds, metrics)
+    per_rep = replication_metrics(ds, names)
     first = per_rep.isel(scenario=a)
     second = per_rep.isel(scenario=b)
     rows = []
     for product in ds["product"].values.tolist():
-        for metric in METRICS:
+        for metric in names:
             x = first[metric].sel(product=product).values
             y = second[metric].sel(product=product).values
             d = confidence_interval(y - x, level)
