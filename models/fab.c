@@ -128,6 +128,8 @@ typedef struct tool {
     double state_since;
     double entry_free_at;
     double entry_left;
+    int32_t entry_job;      /* the job whose end unblocks entry, or -1 when
+                               entry_free_at does */
     gsl_rng *rng;           /* downtime draws; NULL without downtimes */
 } tool;
 
@@ -143,6 +145,14 @@ typedef struct group_state {
     time_integral state_time[TOOL_STATE_COUNT];
     int simple;             /* FIFO, one job per tool, no setups or
                                dedication: the head of the queue goes */
+    /* The queue is kept sorted by the first `nstatic` keys of the rank
+     * list (those whose order does not change while lots wait), ties in
+     * arrival order; selection then only scans the first class.  After
+     * the static keys come only FIFO keys (rest_fifo), or a setup key
+     * and then only FIFO keys (rest_setup_fifo). */
+    int32_t nstatic;
+    int rest_fifo;
+    int rest_setup_fifo;
     int32_t first_tool;
     double batch_wait_at;   /* pending EVENT_BATCH_WAIT, INFINITY: none */
     gsl_rng *rng;           /* processing times */
@@ -586,6 +596,24 @@ static int group_is_simple(const model *m, int32_t g)
     return 1;
 }
 
+/* Which keys of the group's rank list keep their order while lots wait,
+ * and what follows them (see group_state). */
+static void rank_plan(const tool_group *tg, group_state *gs)
+{
+    int32_t k = 0;
+    while (k < tg->nrank && tg->rank[k] != RANK_SETUP && tg->rank[k] != RANK_CR)
+        k++;
+    gs->nstatic = k;
+    int32_t j = k;
+    int setup = j < tg->nrank && tg->rank[j] == RANK_SETUP;
+    if (setup)
+        j++;
+    while (j < tg->nrank && tg->rank[j] == RANK_FIFO)
+        j++;
+    gs->rest_fifo = !setup && j == tg->nrank;
+    gs->rest_setup_fifo = setup && j == tg->nrank;
+}
+
 static int tools_init(fab_state *s, const fab_options *opt,
                       uint32_t replication, ws_error *err)
 {
@@ -611,6 +639,7 @@ static int tools_init(fab_state *s, const fab_options *opt,
         gs->first_tool = t;
         gs->batch_wait_at = INFINITY;
         gs->simple = group_is_simple(m, g);
+        rank_plan(tg, gs);
         gs->avail = malloc((size_t)n * sizeof *gs->avail);
         gs->rng = stream_create(m->seed, opt->stream_scenario, replication,
                                 STREAM_PROCESS + (uint64_t)g);
@@ -628,6 +657,7 @@ static int tools_init(fab_state *s, const fab_options *opt,
             tl->jobs = -1;
             tl->setup = -1;
             tl->down = -1;
+            tl->entry_job = -1;
             tl->down_first = d;
             tl->state = TOOL_IDLE;
             d += tg->ndowntimes;
@@ -890,20 +920,6 @@ static int record_new(fab_state *s, const lot *l, int64_t *index)
     return 0;
 }
 
-static void queue_append(group_state *g, lot *lots, int32_t id)
-{
-    lot *l = &lots[id];
-    l->next = -1;
-    l->prev = g->queue_tail;
-    l->where = LOT_QUEUE;
-    if (g->queue_tail >= 0)
-        lots[g->queue_tail].next = id;
-    else
-        g->queue_head = id;
-    g->queue_tail = id;
-    g->queue_length++;
-}
-
 static void queue_remove(group_state *g, lot *lots, int32_t id)
 {
     lot *l = &lots[id];
@@ -968,7 +984,7 @@ static double rank_value(const fab_state *s, enum rank_key key, const tool *t,
     case RANK_PRIORITY:
         return -(double)l->priority;
     case RANK_SETUP:
-        return needs_setup(s, t, l) ? 1.0 : 0.0;
+        return t && needs_setup(s, t, l) ? 1.0 : 0.0;
     case RANK_CQT: {
         double least = INFINITY;
         for (int i = 0; i < l->nwindows; i++)
@@ -1004,20 +1020,84 @@ static int ranks_before(const fab_state *s, const tool *t, const lot *a,
     return 0;
 }
 
-/* The best waiting lot for tool t, or -1. */
+/* Compares lots a and b on the group's static keys: <0, 0 or >0. */
+static int static_order(const fab_state *s, const tool_group *tg,
+                        int32_t nstatic, const lot *a, const lot *b,
+                        double now)
+{
+    for (int32_t k = 0; k < nstatic; k++) {
+        double va = rank_value(s, tg->rank[k], NULL, a, now);
+        double vb = rank_value(s, tg->rank[k], NULL, b, now);
+        if (va != vb)
+            return va < vb ? -1 : 1;
+    }
+    return 0;
+}
+
+/* Puts lot id in its place in the sorted queue: after every lot it does
+ * not rank strictly before, so equals keep their arrival order.  Most
+ * lots go to the tail at once. */
+static void queue_insert(fab_state *s, group_state *g, const tool_group *tg,
+                         int32_t id, double now)
+{
+    lot *lots = s->lots;
+    int32_t after = g->queue_tail;
+    if (g->nstatic > 0)
+        while (after >= 0 && static_order(s, tg, g->nstatic, &lots[id],
+                                          &lots[after], now) < 0)
+            after = lots[after].prev;
+    lot *l = &lots[id];
+    l->where = LOT_QUEUE;
+    l->prev = after;
+    l->next = after >= 0 ? lots[after].next : g->queue_head;
+    if (after >= 0)
+        lots[after].next = id;
+    else
+        g->queue_head = id;
+    if (l->next >= 0)
+        lots[l->next].prev = id;
+    else
+        g->queue_tail = id;
+    g->queue_length++;
+}
+
+/* The best waiting lot for tool t, or -1.  The queue is sorted on the
+ * static keys, so the best lot is in the first class of fitting lots, and
+ * often the first fitting lot of it (see group_state). */
 static int32_t select_lot(fab_state *s, group_state *g, int32_t tool_id,
                           double now)
 {
     if (g->simple)
         return g->queue_head;
     const tool *t = &s->tools[tool_id];
+    const tool_group *tg = &s->m->groups[t->group];
+    if (t->min_run_left > 0 && g->rest_setup_fifo) {
+        /* Lots that keep the setup rank first of all: the first such
+         * fitting lot in queue order is the best of them. */
+        for (int32_t i = g->queue_head; i >= 0; i = s->lots[i].next)
+            if (lot_fits(s, t, tool_id, &s->lots[i])
+                && !needs_setup(s, t, &s->lots[i]))
+                return i;
+    }
+    int full = t->min_run_left > 0;
     int32_t best = -1;
     for (int32_t i = g->queue_head; i >= 0; i = s->lots[i].next) {
         const lot *l = &s->lots[i];
         if (!lot_fits(s, t, tool_id, l))
             continue;
-        if (best < 0 || ranks_before(s, t, l, &s->lots[best], now))
+        if (best < 0) {
             best = i;
+        } else {
+            if (!full && static_order(s, tg, g->nstatic, &s->lots[best], l,
+                                      now) < 0)
+                break;
+            if (ranks_before(s, t, l, &s->lots[best], now))
+                best = i;
+        }
+        if (!full && (g->rest_fifo
+                      || (g->rest_setup_fifo
+                          && !needs_setup(s, t, &s->lots[best]))))
+            break;
     }
     return best;
 }
@@ -1206,13 +1286,17 @@ static int job_start(fab_state *s, int32_t tool_id, const int32_t *ids,
                            t->version);
     }
     if (rc == 0 && tg->cascade > 1) {
+        /* Without an interval the next job waits for this one to end:
+         * job_done unblocks, which saves an event per job. */
         double interval = st->cascade_interval_days;
-        double entry = isnan(interval)
-                           ? j->end
-                           : now + setup + tg->load_days
-                                 + interval * (st->per == TIME_PER_WAFER
-                                                   ? j->wafers : 1);
-        if (entry > now) {
+        double entry = now + setup + tg->load_days
+                       + interval * (st->per == TIME_PER_WAFER ? j->wafers : 1);
+        if (isnan(interval)) {
+            t->entry_blocked = 1;
+            t->entry_job = jid;
+            t->entry_free_at = INFINITY;
+        } else if (entry > now) {
+            t->entry_job = -1;
             t->entry_blocked = 1;
             t->entry_free_at = entry;
             rc = calendar_push(s->cal, entry, EVENT_ENTRY_FREE, tool_id,
@@ -1287,7 +1371,7 @@ static int lot_arrive(fab_state *s, int32_t id, double now)
                 break;
             }
     l->arrival_day = now;
-    queue_append(g, s->lots, id);
+    queue_insert(s, g, &s->m->groups[gi], id, now);
     if (g->navail == 0)
         return 0;
     if (s->m->groups[gi].batching)
@@ -1673,7 +1757,7 @@ static int tool_up(fab_state *s, int32_t tool_id, double now)
                                    tool_id, t->version);
             }
         }
-        if (rc == 0 && t->entry_blocked) {
+        if (rc == 0 && t->entry_blocked && t->entry_job < 0) {
             t->entry_free_at = now + t->entry_left;
             rc = calendar_push(s->cal, t->entry_free_at, EVENT_ENTRY_FREE,
                                tool_id, t->version);
@@ -1698,6 +1782,10 @@ static int job_done(fab_state *s, int32_t jid, double now)
             break;
         }
     t->njobs--;
+    if (t->entry_blocked && t->entry_job == jid) {
+        t->entry_blocked = 0;
+        t->entry_job = -1;
+    }
     s->r->lot_steps += (uint64_t)j->nlots;
     for (int32_t d = 0; d < tg->ndowntimes; d++) {
         const tool_downtime *dt = &tg->downtimes[d];

@@ -13,46 +13,83 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/wserror.h"
 
 /* Small enough to be free, large enough that toy models never regrow. */
 #define CALENDAR_MIN_CAPACITY 16
 
+/* The heap holds 16-byte keys: the time, and the insertion sequence with
+ * the event's slot in its low SLOT_BITS bits.  Sequences are unique, so
+ * the slot never decides an order; the payload stays in its slot while the
+ * keys move, which halves the memory a sift moves. */
+#define SLOT_BITS 24
+#define SLOT_MASK ((UINT64_C(1) << SLOT_BITS) - 1)
+#define MAX_PENDING ((size_t)SLOT_MASK + 1)
+
+/* A key compares as one unsigned 128-bit integer: the bits of the time
+ * (a non-negative double orders like its bit pattern) above the order.
+ * Comparisons are then branch-free, and a sift's child choice, which is a
+ * coin toss for the branch predictor, costs no misprediction. */
+__extension__ typedef unsigned __int128 heap_key;
+
+static inline heap_key key_make(double time, uint64_t order)
+{
+    uint64_t bits;
+    time += 0.0;        /* -0.0 becomes +0.0 */
+    memcpy(&bits, &time, sizeof bits);
+    return (heap_key)bits << 64 | order;
+}
+
+static inline double key_time(heap_key k)
+{
+    uint64_t bits = (uint64_t)(k >> 64);
+    double time;
+    memcpy(&time, &bits, sizeof time);
+    return time;
+}
+
+typedef struct payload {
+    int32_t kind;
+    int32_t subject;
+    int64_t tag;
+} payload;
+
 struct calendar {
-    calendar_event *heap;
+    heap_key *heap;
+    payload *slots;
+    uint32_t *free_slots;   /* stack of unused slots */
     size_t size;
     size_t capacity;
     uint64_t next_seq;
     double now;
 };
 
-static inline int event_before(const calendar_event *a, const calendar_event *b)
+static inline int key_before(const heap_key *a, const heap_key *b)
 {
-    return a->time < b->time || (a->time == b->time && a->seq < b->seq);
+    return *a < *b;
 }
 
 calendar *calendar_create(size_t initial_capacity)
 {
-    calendar *cal = malloc(sizeof *cal);
+    calendar *cal = calloc(1, sizeof *cal);
 
     if (cal == NULL)
         return NULL;
     if (initial_capacity < CALENDAR_MIN_CAPACITY)
         initial_capacity = CALENDAR_MIN_CAPACITY;
-    if (initial_capacity > SIZE_MAX / sizeof(calendar_event)) {
-        free(cal);
-        return NULL;
-    }
-    cal->heap = malloc(initial_capacity * sizeof(calendar_event));
-    if (cal->heap == NULL) {
-        free(cal);
+    if (initial_capacity > MAX_PENDING)
+        initial_capacity = MAX_PENDING;
+    cal->heap = malloc(initial_capacity * sizeof *cal->heap);
+    cal->slots = malloc(initial_capacity * sizeof *cal->slots);
+    cal->free_slots = malloc(initial_capacity * sizeof *cal->free_slots);
+    if (!cal->heap || !cal->slots || !cal->free_slots) {
+        calendar_destroy(cal);
         return NULL;
     }
     cal->capacity = initial_capacity;
-    cal->size = 0;
-    cal->next_seq = 0;
-    cal->now = 0.0;
+    calendar_reset(cal);
     return cal;
 }
 
@@ -61,6 +98,8 @@ void calendar_destroy(calendar *cal)
     if (cal == NULL)
         return;
     free(cal->heap);
+    free(cal->slots);
+    free(cal->free_slots);
     free(cal);
 }
 
@@ -71,20 +110,33 @@ void calendar_reset(calendar *cal)
      * new one, so reusing it across replications changes no result. */
     cal->next_seq = 0;
     cal->now = 0.0;
+    /* Free slots: capacity - 1 at the bottom ... 0 on top. */
+    for (size_t i = 0; i < cal->capacity; i++)
+        cal->free_slots[i] = (uint32_t)(cal->capacity - 1 - i);
 }
 
 static int calendar_grow(calendar *cal)
 {
-    calendar_event *heap;
-    size_t capacity;
-
-    if (cal->capacity > SIZE_MAX / 2 / sizeof(calendar_event))
+    size_t old = cal->capacity;
+    if (old >= MAX_PENDING)
         return WS_ENOMEM;
-    capacity = cal->capacity * 2;
-    heap = realloc(cal->heap, capacity * sizeof(calendar_event));
+    size_t capacity = old * 2 < MAX_PENDING ? old * 2 : MAX_PENDING;
+    heap_key *heap = realloc(cal->heap, capacity * sizeof *heap);
     if (heap == NULL)
         return WS_ENOMEM;
     cal->heap = heap;
+    payload *slots = realloc(cal->slots, capacity * sizeof *slots);
+    if (slots == NULL)
+        return WS_ENOMEM;
+    cal->slots = slots;
+    uint32_t *free_slots = realloc(cal->free_slots,
+                                   capacity * sizeof *free_slots);
+    if (free_slots == NULL)
+        return WS_ENOMEM;
+    cal->free_slots = free_slots;
+    /* The calendar is full when it grows: the new slots are all free. */
+    for (size_t i = 0; i < capacity - old; i++)
+        free_slots[i] = (uint32_t)(capacity - 1 - i);
     cal->capacity = capacity;
     return 0;
 }
@@ -92,61 +144,59 @@ static int calendar_grow(calendar *cal)
 int calendar_push(calendar *cal, double time, int32_t kind, int32_t subject,
                   int64_t tag)
 {
-    calendar_event ev;
-    calendar_event *heap;
-    size_t i;
-
     /* The negated test also catches NaN, which compares false with all. */
-    if (!(time >= cal->now))
+    if (!(time >= cal->now) || cal->next_seq >> (64 - SLOT_BITS) != 0)
         return WS_ESOFTWARE;
     if (cal->size == cal->capacity) {
         int rc = calendar_grow(cal);
         if (rc != 0)
             return rc;
     }
-    ev.time = time;
-    ev.seq = cal->next_seq++;
-    ev.kind = kind;
-    ev.subject = subject;
-    ev.tag = tag;
-
-    heap = cal->heap;
-    i = cal->size++;
+    uint32_t slot = cal->free_slots[cal->capacity - 1 - cal->size];
+    cal->slots[slot] = (payload){kind, subject, tag};
+    heap_key key = key_make(time, cal->next_seq++ << SLOT_BITS | slot);
+    heap_key *heap = cal->heap;
+    size_t i = cal->size++;
     while (i > 0) {
         size_t parent = (i - 1) / 2;
-        if (!event_before(&ev, &heap[parent]))
+        if (!key_before(&key, &heap[parent]))
             break;
         heap[i] = heap[parent];
         i = parent;
     }
-    heap[i] = ev;
+    heap[i] = key;
     return 0;
 }
 
 int calendar_pop(calendar *cal, calendar_event *out)
 {
-    calendar_event *heap = cal->heap;
-    calendar_event last;
-    size_t n, i;
+    heap_key *heap = cal->heap;
 
     if (cal->size == 0)
         return 0;
-    cal->now = heap[0].time;
-    if (out != NULL)
-        *out = heap[0];
-    n = --cal->size;
+    uint32_t slot = (uint32_t)((uint64_t)heap[0] & SLOT_MASK);
+    cal->now = key_time(heap[0]);
+    if (out != NULL) {
+        const payload *p = &cal->slots[slot];
+        out->time = cal->now;
+        out->seq = (uint64_t)heap[0] >> SLOT_BITS;
+        out->kind = p->kind;
+        out->subject = p->subject;
+        out->tag = p->tag;
+    }
+    size_t n = --cal->size;
+    cal->free_slots[cal->capacity - 1 - n] = slot;
     if (n == 0)
         return 1;
-
-    last = heap[n];
-    i = 0;
+    heap_key last = heap[n];
+    size_t i = 0;
     for (;;) {
         size_t child = 2 * i + 1;
         if (child >= n)
             break;
-        if (child + 1 < n && event_before(&heap[child + 1], &heap[child]))
-            child++;
-        if (!event_before(&heap[child], &last))
+        if (child + 1 < n)
+            child += (size_t)key_before(&heap[child + 1], &heap[child]);
+        if (!key_before(&heap[child], &last))
             break;
         heap[i] = heap[child];
         i = child;
@@ -157,7 +207,7 @@ int calendar_pop(calendar *cal, calendar_event *out)
 
 double calendar_peek_time(const calendar *cal)
 {
-    return cal->size > 0 ? cal->heap[0].time : INFINITY;
+    return cal->size > 0 ? key_time(cal->heap[0]) : INFINITY;
 }
 
 double calendar_now(const calendar *cal)

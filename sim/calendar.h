@@ -3,7 +3,9 @@
  * A binary min-heap of small fixed-size events ordered by (time, insertion
  * sequence): events at equal times come out in the order they were pushed,
  * so a run is reproducible whatever the heap layout.  Push and pop are
- * O(log n).  The calendar owns its storage; it grows by doubling, so a
+ * O(log n).  At most 2^24 (16.7 million) events may be pending at once,
+ * and a calendar takes 2^40 (10^12) pushes between resets; times are
+ * non-negative.  The calendar owns its storage; it grows by doubling, so a
  * replication that reserves enough capacity up front never allocates in
  * the event loop.  One calendar per replication; not shared across threads.
  */
