@@ -1,7 +1,8 @@
 /* bench.c - `wafersim bench`: lot-steps per second and peak memory of one
- * replication on a synthetic re-entrant line, on one thread, without I/O.
- * Repeats the run and reports the median, since the development machines
- * are shared and timings are noisy. */
+ * replication on a synthetic re-entrant line, or on an SMT2020 data set
+ * (--smt2020 DIR, with every feature the files use), on one thread,
+ * without I/O.  Repeats the run and reports the median, since the
+ * development machines are shared and timings are noisy. */
 #include "bench.h"
 
 #include <getopt.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 
 #include "models/fab.h"
+#include "models/smt2020.h"
 #include "models/synthetic.h"
 
 static double seconds_now(void)
@@ -36,7 +38,27 @@ static int parse_number(const char *text, double *out)
 
 static const char bench_usage[] =
     "usage: wafersim bench [--groups N] [--steps N] [--load X] [--lots-per-day X]\n"
-    "                      [--cv X] [--days N] [--repeat N] [--seed N]\n";
+    "                      [--cv X] [--days N] [--repeat N] [--seed N]\n"
+    "       wafersim bench --smt2020 DIR [--days N] [--repeat N] [--seed N]\n";
+
+/* Reads the data set; its horizon and seed come from the options. */
+static int load_smt2020(const char *dir, double days, uint64_t seed,
+                        model **out, ws_error *err)
+{
+    model *m = model_create();
+    if (!m)
+        return ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
+    int rc = smt2020_load(m, dir, err);
+    if (rc != 0) {
+        model_destroy(m);
+        return rc;
+    }
+    m->horizon_days = days;
+    m->warmup_days = 0.0;
+    m->seed = seed;
+    *out = m;
+    return 0;
+}
 
 int bench_main(int argc, char **argv)
 {
@@ -45,7 +67,9 @@ int bench_main(int argc, char **argv)
         .process_cv = 0.5, .horizon_days = 365.0, .seed = 1,
     };
     double repeat = 5;
+    const char *smt2020 = NULL;
     static const struct option options[] = {
+        {"smt2020", required_argument, NULL, 'D'},
         {"groups", required_argument, NULL, 'g'},
         {"steps", required_argument, NULL, 's'},
         {"load", required_argument, NULL, 'l'},
@@ -65,6 +89,10 @@ int bench_main(int argc, char **argv)
             fputs(bench_usage, stdout);
             return 0;
         }
+        if (opt == 'D') {
+            smt2020 = optarg;
+            continue;
+        }
         if (opt == '?' || parse_number(optarg, &v) != 0) {
             fputs(bench_usage, stderr);
             return 64;
@@ -81,15 +109,21 @@ int bench_main(int argc, char **argv)
         default: break;
         }
     }
-    if (optind != argc || !(repeat >= 1 && repeat <= 1000)) {
+    if (optind != argc || !(repeat >= 1 && repeat <= 1000)
+        || !(spec.horizon_days > 0 && spec.horizon_days <= MODEL_MAX_HORIZON_DAYS)) {
         fputs(bench_usage, stderr);
         return 64;
     }
     model *m;
     ws_error err;
     ws_error_clear(&err);
-    if (synthetic_reentrant_line(&spec, &m, &err) != 0) {
-        fprintf(stderr, "wafersim bench: %s\n", err.message);
+    int rc = smt2020 ? load_smt2020(smt2020, spec.horizon_days, spec.seed,
+                                    &m, &err)
+                     : synthetic_reentrant_line(&spec, &m, &err);
+    if (rc != 0) {
+        char message[2200];
+        ws_error_format(&err, message, sizeof message);
+        fprintf(stderr, "wafersim bench: %s\n", message);
         return ws_error_exit_status(err.code);
     }
     int n = (int)repeat;
@@ -124,10 +158,20 @@ int bench_main(int argc, char **argv)
         qsort(secs, (size_t)n, sizeof *secs, compare_double);
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
-        printf("model            re-entrant line: %d tool groups, %d steps, "
-               "load %.2f, %.1f lots/day, gamma cv %.2f\n",
-               (int)spec.groups, (int)spec.steps, spec.load,
-               spec.lots_per_day, spec.process_cv);
+        if (smt2020) {
+            int32_t tools = 0;
+            for (int32_t g = 0; g < m->ngroups; g++)
+                tools += m->groups[g].tools;
+            printf("model            SMT2020 %s: %d products, %d tool groups, "
+                   "%d tools, %d lots of initial WIP\n", smt2020,
+                   (int)m->nproducts, (int)m->ngroups, (int)tools,
+                   (int)m->ninitial);
+        } else {
+            printf("model            re-entrant line: %d tool groups, %d "
+                   "steps, load %.2f, %.1f lots/day, gamma cv %.2f\n",
+                   (int)spec.groups, (int)spec.steps, spec.load,
+                   spec.lots_per_day, spec.process_cv);
+        }
         printf("horizon          %.0f days, %d runs on one thread\n",
                spec.horizon_days, n);
         printf("lot-steps        %llu per run (%llu events)\n",
@@ -136,6 +180,8 @@ int bench_main(int argc, char **argv)
                secs[n / 2], secs[0], secs[n - 1]);
         printf("lot-steps/s      median %.3g (min %.3g, max %.3g)\n",
                rate[n / 2], rate[0], rate[n - 1]);
+        printf("s per sim. year  median %.3f\n",
+               secs[n / 2] * 365.0 / spec.horizon_days);
         printf("peak memory      %.1f MiB (max RSS of the process)\n",
                (double)ru.ru_maxrss / 1024.0);
     }

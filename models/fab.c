@@ -155,6 +155,11 @@ typedef struct group_state {
     int rest_setup_fifo;
     int32_t first_tool;
     double batch_wait_at;   /* pending EVENT_BATCH_WAIT, INFINITY: none */
+    int all_fit;            /* every lot fits every tool (no setups or
+                               dedications on the group) */
+    int batch_none_ready;   /* all_fit, and no batch was ready at the last
+                               look; cleared when a lot arrives or a
+                               batch wait ends */
     gsl_rng *rng;           /* processing times */
     gsl_rng *setup_rng;
 } group_state;
@@ -216,6 +221,7 @@ struct fab_state {
     /* Scratch for batch forming: [queue length]. */
     int32_t *scratch;
     int32_t scratch_capacity;
+    struct batch_key *batch_keys;   /* [2 x scratch_capacity] */
     /* CONWIP. */
     int32_t *lots_in_fab;       /* [product] */
     int32_t total_lots;
@@ -378,6 +384,7 @@ static void state_free(fab_state *s)
     if (s->transport_rng)
         gsl_rng_free(s->transport_rng);
     free(s->scratch);
+    free(s->batch_keys);
     free(s->lots_in_fab);
     free(s->conwip_open);
     free(s->cut_time);
@@ -614,6 +621,18 @@ static void rank_plan(const tool_group *tg, group_state *gs)
     gs->rest_setup_fifo = setup && j == tg->nrank;
 }
 
+/* No step on the group has a setup or a same-tool dedication. */
+static int group_all_fit(const model *m, int32_t g)
+{
+    for (int32_t p = 0; p < m->nproducts; p++)
+        for (int32_t k = 0; k < m->products[p].nsteps; k++) {
+            const route_step *st = &m->products[p].steps[k];
+            if (st->tool_group == g && (st->setup >= 0 || st->same_tool_as >= 0))
+                return 0;
+        }
+    return 1;
+}
+
 static int tools_init(fab_state *s, const fab_options *opt,
                       uint32_t replication, ws_error *err)
 {
@@ -639,6 +658,7 @@ static int tools_init(fab_state *s, const fab_options *opt,
         gs->first_tool = t;
         gs->batch_wait_at = INFINITY;
         gs->simple = group_is_simple(m, g);
+        gs->all_fit = group_all_fit(m, g);
         rank_plan(tg, gs);
         gs->avail = malloc((size_t)n * sizeof *gs->avail);
         gs->rng = stream_create(m->seed, opt->stream_scenario, replication,
@@ -1071,33 +1091,74 @@ static int32_t select_lot(fab_state *s, group_state *g, int32_t tool_id,
         return g->queue_head;
     const tool *t = &s->tools[tool_id];
     const tool_group *tg = &s->m->groups[t->group];
-    if (t->min_run_left > 0 && g->rest_setup_fifo) {
+    int full = t->min_run_left > 0;
+    if (full && g->rest_setup_fifo) {
         /* Lots that keep the setup rank first of all: the first such
-         * fitting lot in queue order is the best of them. */
+         * fitting lot in queue order is the best of them.  When there is
+         * none, the minimum run ranks every lot alike. */
         for (int32_t i = g->queue_head; i >= 0; i = s->lots[i].next)
             if (lot_fits(s, t, tool_id, &s->lots[i])
                 && !needs_setup(s, t, &s->lots[i]))
                 return i;
+        full = 0;
     }
-    int full = t->min_run_left > 0;
-    int32_t best = -1;
+    if (!full && (g->rest_fifo || g->rest_setup_fifo)) {
+        /* Within the first class, queue order is arrival order: the first
+         * fitting lot wins, or with a setup key the first that needs no
+         * setup, else the first. */
+        int32_t first = -1;
+        for (int32_t i = g->queue_head; i >= 0; i = s->lots[i].next) {
+            const lot *l = &s->lots[i];
+            if (!lot_fits(s, t, tool_id, l))
+                continue;
+            if (first < 0) {
+                first = i;
+                if (g->rest_fifo || !needs_setup(s, t, l))
+                    return i;
+                continue;
+            }
+            if (g->nstatic > 0
+                && static_order(s, tg, g->nstatic, &s->lots[first], l, now) < 0)
+                break;
+            if (!needs_setup(s, t, l))
+                return i;
+        }
+        return first;
+    }
+    /* The general case: compare each lot of the class with the best so
+     * far, whose key values are kept; within the class the static keys
+     * are equal, so comparisons start after them. */
+    int32_t best = -1, k0 = full ? 0 : g->nstatic;
+    double best_value[MODEL_MAX_RANK_KEYS];
+    int best_change = 0;
     for (int32_t i = g->queue_head; i >= 0; i = s->lots[i].next) {
         const lot *l = &s->lots[i];
         if (!lot_fits(s, t, tool_id, l))
             continue;
-        if (best < 0) {
-            best = i;
-        } else {
+        int better = best < 0;
+        if (!better) {
             if (!full && static_order(s, tg, g->nstatic, &s->lots[best], l,
                                       now) < 0)
                 break;
-            if (ranks_before(s, t, l, &s->lots[best], now))
-                best = i;
+            int change = full && needs_setup(s, t, l);
+            if (change != best_change) {
+                better = change < best_change;
+            } else {
+                for (int32_t k = k0; k < tg->nrank; k++) {
+                    double v = rank_value(s, tg->rank[k], t, l, now);
+                    if (v != best_value[k]) {
+                        better = v < best_value[k];
+                        break;
+                    }
+                }
+            }
         }
-        if (!full && (g->rest_fifo
-                      || (g->rest_setup_fifo
-                          && !needs_setup(s, t, &s->lots[best]))))
-            break;
+        if (better) {
+            best = i;
+            best_change = full && needs_setup(s, t, l);
+            for (int32_t k = k0; k < tg->nrank; k++)
+                best_value[k] = rank_value(s, tg->rank[k], t, l, now);
+        }
     }
     return best;
 }
@@ -1106,6 +1167,15 @@ static int32_t batch_units(const tool_group *tg, const lot *l)
 {
     return tg->batch_unit == BATCH_LOTS ? 1 : l->wafers;
 }
+
+/* One (product, step) of a batching queue while a batch is chosen. */
+typedef struct batch_key {
+    int32_t product;        /* -1: empty hash cell */
+    int32_t step;
+    int32_t best;           /* its best-ranked fitting lot */
+    int64_t units;
+    double oldest;
+} batch_key;
 
 static int grow_scratch(fab_state *s, int32_t need)
 {
@@ -1118,6 +1188,11 @@ static int grow_scratch(fab_state *s, int32_t need)
     if (!grown)
         return WS_ENOMEM;
     s->scratch = grown;
+    /* The hash of batch keys has a power of two >= 2 x cap cells. */
+    batch_key *keys = realloc(s->batch_keys, 2 * (size_t)cap * sizeof *keys);
+    if (!keys)
+        return WS_ENOMEM;
+    s->batch_keys = keys;
     s->scratch_capacity = cap;
     return 0;
 }
@@ -1127,7 +1202,8 @@ static int grow_scratch(fab_state *s, int32_t need)
  * minimum but not its maximum starts at once when the group's batch wait
  * is 0, else when its oldest lot has waited that long (EVENT_BATCH_WAIT
  * wakes the group then).  Returns the number of lots put in s->scratch,
- * best first, 0 when no batch is ready, or an error. */
+ * best first, 0 when no batch is ready, or an error.  One pass gathers
+ * each (product, step) in a hash: O(queue) rank comparisons. */
 static int32_t select_batch(fab_state *s, group_state *g, int32_t tool_id,
                             double now)
 {
@@ -1135,37 +1211,49 @@ static int32_t select_batch(fab_state *s, group_state *g, int32_t tool_id,
     const tool_group *tg = &s->m->groups[t->group];
     if (grow_scratch(s, g->queue_length + 1) != 0)
         return WS_ENOMEM;
-    /* Candidates: the best-ranked fitting lot of each (product, step) with
-     * enough units; the best of those leads the batch. */
-    int32_t lead = -1;
-    double wake = INFINITY;
+    uint32_t cells = 1;
+    while (cells < 2u * (uint32_t)(g->queue_length + 1))
+        cells *= 2;
+    batch_key *keys = s->batch_keys;
+    for (uint32_t c = 0; c < cells; c++)
+        keys[c].product = -1;
+    int32_t nkeys = 0;
     for (int32_t i = g->queue_head; i >= 0; i = s->lots[i].next) {
         const lot *l = &s->lots[i];
         if (!lot_fits(s, t, tool_id, l))
             continue;
-        if (lead >= 0 && !ranks_before(s, t, l, &s->lots[lead], now))
-            continue;
-        /* Is l's (product, step) ready?  Units and oldest arrival. */
-        const route_step *st = lot_step(s, l);
-        int64_t units = 0;
-        double oldest = INFINITY;
-        for (int32_t j = g->queue_head; j >= 0; j = s->lots[j].next) {
-            const lot *o = &s->lots[j];
-            if (o->product != l->product || o->step != l->step
-                || !lot_fits(s, t, tool_id, o))
-                continue;
-            units += batch_units(tg, o);
-            if (o->arrival_day < oldest)
-                oldest = o->arrival_day;
+        uint32_t c = ((uint32_t)l->product * 2654435761u
+                      ^ (uint32_t)l->step * 40503u) & (cells - 1);
+        while (keys[c].product >= 0
+               && (keys[c].product != l->product || keys[c].step != l->step))
+            c = (c + 1) & (cells - 1);
+        batch_key *k = &keys[c];
+        if (k->product < 0) {
+            *k = (batch_key){l->product, l->step, i, 0, INFINITY};
+            s->scratch[nkeys++] = (int32_t)c;
+        } else if (ranks_before(s, t, l, &s->lots[k->best], now)) {
+            k->best = i;
         }
-        if (units < st->batch_min)
+        k->units += batch_units(tg, l);
+        if (l->arrival_day < k->oldest)
+            k->oldest = l->arrival_day;
+    }
+    /* The lead: the best lot among the ready keys' best lots. */
+    int32_t lead = -1;
+    double wake = INFINITY;
+    for (int32_t n = 0; n < nkeys; n++) {
+        const batch_key *k = &keys[s->scratch[n]];
+        const route_step *st = &s->m->products[k->product].steps[k->step];
+        if (k->units < st->batch_min)
             continue;
-        if ((st->batch_max > 0 && units >= st->batch_max)
+        if ((st->batch_max > 0 && k->units >= st->batch_max)
             || tg->batch_wait_days <= 0.0
-            || now >= oldest + tg->batch_wait_days) {
-            lead = i;
-        } else if (oldest + tg->batch_wait_days < wake) {
-            wake = oldest + tg->batch_wait_days;
+            || now >= k->oldest + tg->batch_wait_days) {
+            if (lead < 0 || ranks_before(s, t, &s->lots[k->best],
+                                         &s->lots[lead], now))
+                lead = k->best;
+        } else if (k->oldest + tg->batch_wait_days < wake) {
+            wake = k->oldest + tg->batch_wait_days;
         }
     }
     if (lead < 0) {
@@ -1179,7 +1267,7 @@ static int32_t select_batch(fab_state *s, group_state *g, int32_t tool_id,
         return 0;
     }
     /* Fill the batch with the lead's fellows in rank order (insertion
-     * sort: batches are a few lots). */
+     * sort: a step's waiting lots are few). */
     const lot *l = &s->lots[lead];
     const route_step *st = lot_step(s, l);
     int32_t n = 0;
@@ -1316,7 +1404,13 @@ static int tool_offer(fab_state *s, int32_t tool_id, double now)
     int batching = s->m->groups[t->group].batching;
     while (g->queue_length > 0 && tool_can_start(s, t)) {
         if (batching) {
+            /* A queue that had no ready batch has none until a lot
+             * arrives or a wait ends, whichever tool asks. */
+            if (g->batch_none_ready)
+                return 0;
             int32_t n = select_batch(s, g, tool_id, now);
+            if (n == 0 && g->all_fit)
+                g->batch_none_ready = 1;
             if (n <= 0)
                 return n;
             for (int32_t i = 0; i < n; i++)
@@ -1372,6 +1466,7 @@ static int lot_arrive(fab_state *s, int32_t id, double now)
             }
     l->arrival_day = now;
     queue_insert(s, g, &s->m->groups[gi], id, now);
+    g->batch_none_ready = 0;
     if (g->navail == 0)
         return 0;
     if (s->m->groups[gi].batching)
@@ -1857,6 +1952,7 @@ static int handle(fab_state *s, const calendar_event *ev)
         if (g->batch_wait_at != now)
             return 0;
         g->batch_wait_at = INFINITY;
+        g->batch_none_ready = 0;
         return group_offer(s, ev->subject, now);
     }
     case EVENT_CONWIP_START:
