@@ -15,10 +15,12 @@
 #include "../sim/wserror.h"
 
 /* Reads the data set in directory dir into m, which must hold no groups or
- * products yet (its top-level settings are kept, except start_date, which
- * becomes the date of the earliest order start or WIP start).  Errors:
+ * products yet.  Its top-level settings are kept, except start_date, which
+ * becomes midnight of the earliest order START (without orders, the first
+ * midnight by which all WIP has started; docs/smt2020.md).  Errors:
  * WS_ENOINPUT (with the path) for a missing or unreadable file or
- * directory, WS_EDATA with path:line:col for a bad row, WS_ENOMEM. */
+ * directory, WS_EDATA with path:line:col for a bad row, WS_ENOMEM.  On an
+ * error m may be partly filled: the caller destroys it. */
 int smt2020_load(model *m, const char *dir, ws_error *err);
 
 #endif
