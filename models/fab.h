@@ -102,9 +102,9 @@ void fab_month_bounds(const model *m, double *bounds);
 
 /* Runs replication `replication`.  Returns 0 and sets *out, or an error;
  * WS_ESOFTWARE when an invariant fails (models/invariants.h): every
- * replication ends by checking conservation of wafers, that every lot is
- * in exactly one place, and that each tool's time splits into busy and
- * idle; debug builds (no NDEBUG) also check after every event that time
+ * replication ends by checking conservation of wafers (scrap included),
+ * that every lot is in exactly one place, and that each tool's time splits
+ * exactly into its states (enum tool_state); debug builds (no NDEBUG) also check after every event that time
  * never goes backwards. */
 int fab_run(const model *m, const fab_options *opt, uint32_t replication,
             fab_result **out, ws_error *err);
