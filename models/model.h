@@ -31,7 +31,7 @@
 enum time_per {
     TIME_PER_WAFER,   /* step time is per wafer: lot time = time x wafers */
     TIME_PER_LOT,     /* step time is per lot */
-    TIME_PER_BATCH    /* step time is per batch (a lot alone until batching) */
+    TIME_PER_BATCH    /* step time is per batch (a lot alone off a batching group) */
 };
 
 /* Keys of a dispatching rank list, compared in order; ties fall through to
