@@ -1297,6 +1297,14 @@ static int32_t select_batch(fab_state *s, group_state *g, int32_t tool_id,
     return units >= st->batch_min ? taken : 0;
 }
 
+/* Closes the lot's window w; the last one takes its place. */
+static void window_close(lot *l, int w)
+{
+    l->nwindows--;
+    l->window[w] = l->window[l->nwindows];
+    l->window_deadline[w] = l->window_deadline[l->nwindows];
+}
+
 /* Starts a job of the n lots ids[] (taken off the queue by the caller) on
  * tool t: a setup when the step needs one, then load, processing and
  * unload.  Lots reaching the last step of a time-constraint window are
@@ -1339,9 +1347,7 @@ static int job_start(fab_state *s, int32_t tool_id, const int32_t *ids,
                     l->cqt_fail_from = c->from_step;
                 }
             }
-            l->nwindows--;
-            l->window[w] = l->window[l->nwindows];
-            l->window_deadline[w] = l->window_deadline[l->nwindows];
+            window_close(l, w);
         }
     }
     double setup = 0.0;
@@ -1584,9 +1590,7 @@ static int lot_advance(fab_state *s, int32_t id, int32_t next, int moved,
             w++;
             continue;
         }
-        l->nwindows--;
-        l->window[w] = l->window[l->nwindows];
-        l->window_deadline[w] = l->window_deadline[l->nwindows];
+        window_close(l, w);
     }
     for (int i = 0; i < l->ndedications;) {
         if (l->dedication_step[i] >= next) {
