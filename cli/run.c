@@ -71,6 +71,7 @@ typedef struct run_options {
     int quiet;
     int resume;
     int list;
+    int no_disruptions;         /* the undisrupted baseline of a scenario */
     int has_shard;
     long long shard_index;
     long long shard_count;
@@ -81,7 +82,7 @@ typedef struct run_options {
 
 enum option_id {
     OPT_SEED = 1000, OPT_THREADS, OPT_DAYS, OPT_WARMUP, OPT_SET, OPT_SHARD,
-    OPT_RESUME, OPT_LIST, OPT_SMT2020
+    OPT_RESUME, OPT_LIST, OPT_SMT2020, OPT_NO_DISRUPTIONS
 };
 
 static int parse_shard(const char *text, run_options *o)
@@ -132,6 +133,7 @@ static int parse_options(int argc, char **argv, int kind, run_options *o)
         {"resume", no_argument, NULL, OPT_RESUME},
         {"list", no_argument, NULL, OPT_LIST},
         {"smt2020", required_argument, NULL, OPT_SMT2020},
+        {"no-disruptions", no_argument, NULL, OPT_NO_DISRUPTIONS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -193,6 +195,9 @@ static int parse_options(int argc, char **argv, int kind, run_options *o)
         case OPT_RESUME:
             o->resume = 1;
             break;
+        case OPT_NO_DISRUPTIONS:
+            o->no_disruptions = 1;
+            break;
         case OPT_SMT2020:
             if (kind == 's')
                 return cli_usage_error("sweep needs a SCENARIO with a sweep "
@@ -243,6 +248,8 @@ static int apply_overrides(const run_options *o, model *m)
         m->horizon_days = o->days;
     if (!isnan(o->warmup_days))
         m->warmup_days = o->warmup_days;
+    if (o->no_disruptions)
+        model_clear_disruptions(m);
     if (!(m->warmup_days < m->horizon_days)) {
         fprintf(stderr, "wafersim: the warm-up (%g days) must be shorter than "
                         "the horizon (%g days)\n", m->warmup_days, m->horizon_days);

@@ -29,6 +29,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "capacity.h"
 #include "invariants.h"
 #include "../sim/calendar.h"
 #include "../sim/date.h"
@@ -47,6 +48,7 @@
 #define STREAM_TRANSPORT (UINT64_C(5) << 32)
 #define STREAM_ROUTE (UINT64_C(6) << 32)       /* + product */
 #define STREAM_SETUP (UINT64_C(7) << 32)       /* + tool group */
+#define STREAM_DISRUPT (UINT64_C(8) << 32)     /* + disruption */
 
 /* Same-tool dedications and time-constraint windows a lot can hold open at
  * once; fab_run refuses a model whose routes need more. */
@@ -62,10 +64,14 @@ enum event_kind {
     EVENT_UP,           /* subject: tool */
     EVENT_ARRIVE,       /* subject: lot, after transport */
     EVENT_BATCH_WAIT,   /* subject: group */
-    EVENT_CONWIP_START  /* subject: product */
+    EVENT_CONWIP_START, /* subject: product */
+    EVENT_DISRUPT,      /* subject: disruption; tag: occurrence number */
+    EVENT_DISRUPT_END,  /* subject: occurrence (result event) */
+    EVENT_HALT_END,     /* subject: tool; tag: occurrence */
+    EVENT_DETECT        /* subject: occurrence (an excursion found) */
 };
 
-enum lot_where { LOT_FREE, LOT_QUEUE, LOT_JOB, LOT_TRANSIT };
+enum lot_where { LOT_FREE, LOT_QUEUE, LOT_JOB, LOT_TRANSIT, LOT_HELD };
 
 typedef struct lot {
     int32_t product;
@@ -81,6 +87,8 @@ typedef struct lot {
     uint8_t cqt_fail;       /* enum cqt_action + 1 when a window of this
                                step was violated, 0 otherwise */
     int32_t cqt_fail_from;  /* the violated window's first step */
+    int32_t hit;            /* disruption occurrence + 1 that dooms the lot
+                               once it is found; 0: none */
     int64_t record;         /* index into result->lots, -1 if not kept */
     double release_day;
     double due_day;         /* INFINITY when none */
@@ -120,6 +128,7 @@ typedef struct tool {
     int32_t down;           /* downtime in progress, -1 when up */
     int32_t down_first;     /* its downtimes: s->downs[down_first + d] */
     int32_t pm_pending;     /* PMs due and waiting for the jobs to end */
+    int32_t halted;         /* disruptions holding the tool stopped */
     uint8_t in_setup;
     uint8_t entry_blocked;  /* cascade: the next job may not start yet */
     uint8_t suspended;      /* jobs suspended by a breakdown */
@@ -265,6 +274,27 @@ struct fab_state {
     double *state_area;
     double *ss_state_area;
     double *month_days;
+    /* Disruptions. */
+    gsl_rng **disrupt_rng;      /* [disruption] */
+    int32_t *disrupt_active;    /* [disruption]: occurrences whose window
+                                   is open */
+    int32_t *disrupt_event;     /* [disruption]: the latest occurrence */
+    int32_t release_cuts;       /* open windows that cut releases */
+    double *release_credit;     /* [stream]: thinning of cut releases */
+    int32_t *step_base;         /* [product]: offset of its steps below */
+    int32_t *step_blocked;      /* shortages blocking the step */
+    int32_t *step_hit;          /* excursion occurrence + 1 open on the
+                                   step; 0: none */
+    int32_t held_head;          /* lots held at blocked steps, by next */
+    unsigned char *event_found; /* [occurrence]: its doomed lots go */
+    size_t events_capacity;
+    /* Weekly indicators. */
+    int32_t week;
+    double next_week;
+    int32_t *group_area;        /* [group] */
+    double *rpt_area;           /* [product * areas + area], days per lot */
+    double bottleneck_capacity; /* tool-days of work per day */
+    double last_queue_days;
 };
 
 int32_t fab_month_count(const model *m)
@@ -299,9 +329,18 @@ void fab_result_destroy(fab_result *r)
         &r->mean_wafers_scrapped_per_day, &r->mean_on_time_share,
         &r->mean_x_factor, &r->mean_hot_cycle_time_days,
         &r->mean_tool_state_share, &r->cqt_checks, &r->cqt_violations,
+        &r->weekly_wafers_out, &r->weekly_wafer_starts, &r->ew_wip_wafers,
+        &r->ew_wip_plan_wafers, &r->ew_wip_vs_plan,
+        &r->ew_bottleneck_queue_wafers, &r->ew_bottleneck_queue_days,
+        &r->ew_bottleneck_queue_growth_days, &r->ew_projected_output_wafers,
+        &r->ew_projected_shortfall, &r->disruption_occurrences,
+        &r->disruption_first_start_days, &r->disruption_last_end_days,
+        &r->disruption_lots_scrapped, &r->disruption_wafers_scrapped,
+        &r->disruption_wafers_not_started,
     };
     for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++)
         free(*arrays[i]);
+    free(r->disruption_events);
     free(r->lots);
     free(r);
 }
@@ -318,6 +357,11 @@ static fab_result *result_create(const model *m, int32_t nmonths)
     r->nproducts = m->nproducts;
     r->ngroups = m->ngroups;
     r->nconstraints = m->nconstraints;
+    r->nweeks = (int32_t)floor(m->horizon_days / 7.0);
+    r->nareas = model_area_count(m);
+    size_t W = (size_t)r->nweeks, WA = W * (size_t)r->nareas;
+    size_t D = (size_t)m->ndisruptions;
+    r->ndisruptions = m->ndisruptions;
     struct { double **array; size_t n; } arrays[] = {
         {&r->wafers_out, mp}, {&r->wafer_starts, mp}, {&r->wip_wafers, mp},
         {&r->wip_wafers_mean, mp}, {&r->cycle_time_days, mp},
@@ -329,7 +373,17 @@ static fab_result *result_create(const model *m, int32_t nmonths)
         {&r->mean_wafers_scrapped_per_day, P}, {&r->mean_on_time_share, P},
         {&r->mean_x_factor, P}, {&r->mean_hot_cycle_time_days, P},
         {&r->mean_tool_state_share, G * K}, {&r->cqt_checks, C},
-        {&r->cqt_violations, C},
+        {&r->cqt_violations, C}, {&r->weekly_wafers_out, W},
+        {&r->weekly_wafer_starts, W}, {&r->ew_wip_wafers, WA},
+        {&r->ew_wip_plan_wafers, WA}, {&r->ew_wip_vs_plan, WA},
+        {&r->ew_bottleneck_queue_wafers, W},
+        {&r->ew_bottleneck_queue_days, W},
+        {&r->ew_bottleneck_queue_growth_days, W},
+        {&r->ew_projected_output_wafers, W}, {&r->ew_projected_shortfall, W},
+        {&r->disruption_occurrences, D}, {&r->disruption_first_start_days, D},
+        {&r->disruption_last_end_days, D}, {&r->disruption_lots_scrapped, D},
+        {&r->disruption_wafers_scrapped, D},
+        {&r->disruption_wafers_not_started, D},
     };
     for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++) {
         /* One element at least, so that an empty array is not NULL. */
@@ -402,6 +456,20 @@ static void state_free(fab_state *s)
     for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++)
         free(arrays[i]);
     free(s->wip_time);
+    if (s->disrupt_rng)
+        for (int32_t d = 0; d < m->ndisruptions; d++)
+            if (s->disrupt_rng[d])
+                gsl_rng_free(s->disrupt_rng[d]);
+    free(s->disrupt_rng);
+    free(s->disrupt_active);
+    free(s->disrupt_event);
+    free(s->release_credit);
+    free(s->step_base);
+    free(s->step_blocked);
+    free(s->step_hit);
+    free(s->event_found);
+    free(s->group_area);
+    free(s->rpt_area);
     calendar_destroy(s->cal);
 }
 
@@ -700,6 +768,104 @@ static int tools_init(fab_state *s, const fab_options *opt,
     return 0;
 }
 
+/* Disruption state: a stream per disruption (so a disruption draws
+ * nothing from the others' streams, and the run before its first
+ * occurrence is the baseline's, draw for draw), and step tables when a
+ * disruption names steps. */
+static int disrupt_init(fab_state *s, const fab_options *opt,
+                        uint32_t replication, ws_error *err)
+{
+    const model *m = s->m;
+    int32_t D = m->ndisruptions, steps = 0, any_steps = 0;
+    s->held_head = -1;
+    if (D == 0)
+        return 0;
+    s->disrupt_rng = calloc((size_t)D, sizeof *s->disrupt_rng);
+    s->disrupt_active = calloc((size_t)D, sizeof *s->disrupt_active);
+    s->disrupt_event = calloc((size_t)D, sizeof *s->disrupt_event);
+    s->release_credit = calloc((size_t)s->nstreams + 1,
+                               sizeof *s->release_credit);
+    s->step_base = calloc((size_t)m->nproducts + 1, sizeof *s->step_base);
+    if (!s->disrupt_rng || !s->disrupt_active || !s->disrupt_event
+        || !s->release_credit || !s->step_base)
+        return ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
+    for (int32_t d = 0; d < D; d++) {
+        s->disrupt_rng[d] = stream_create(m->seed, opt->stream_scenario,
+                                          replication,
+                                          STREAM_DISRUPT + (uint64_t)d);
+        if (!s->disrupt_rng[d])
+            return ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
+        any_steps |= m->disruptions[d].nsteps > 0;
+    }
+    if (!any_steps)
+        return 0;
+    for (int32_t p = 0; p < m->nproducts; p++) {
+        s->step_base[p] = steps;
+        steps += m->products[p].nsteps;
+    }
+    s->step_blocked = calloc((size_t)steps + 1, sizeof *s->step_blocked);
+    s->step_hit = calloc((size_t)steps + 1, sizeof *s->step_hit);
+    if (!s->step_blocked || !s->step_hit)
+        return ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
+    return 0;
+}
+
+/* Mean tool time a queued lot will take: a batch's time is shared by the
+ * lots that fill it. */
+static double lot_work_days(const fab_state *s, const lot *l)
+{
+    const product *pr = &s->m->products[l->product];
+    const route_step *st = &pr->steps[l->step];
+    const tool_group *tg = &s->m->groups[st->tool_group];
+    double work = route_step_mean_time(st, l->wafers) + tg->load_days
+                  + tg->unload_days;
+    if (tg->batching && st->batch_max > 0) {
+        double lots = tg->batch_unit == BATCH_LOTS
+                          ? st->batch_max
+                          : (double)st->batch_max / (l->wafers > 0 ? l->wafers
+                                                                   : 1);
+        if (lots > 1.0)
+            work /= lots;
+    }
+    return work;
+}
+
+/* The indicators' fixed parts: areas, raw process time per area, and the
+ * bottleneck (the model's, or the capacity analysis's) with its tool-days
+ * per day after breakdowns and calendar PM. */
+static int warning_init(fab_state *s, ws_error *err)
+{
+    const model *m = s->m;
+    int32_t A = s->r->nareas, G = m->ngroups, P = m->nproducts;
+    s->next_week = s->r->nweeks > 0 ? 7.0 : INFINITY;
+    s->group_area = calloc((size_t)G + 1, sizeof *s->group_area);
+    s->rpt_area = calloc((size_t)P * (size_t)A + 1, sizeof *s->rpt_area);
+    if (!s->group_area || !s->rpt_area)
+        return ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
+    for (int32_t g = 0; g < G; g++)
+        s->group_area[g] = model_group_area(m, g);
+    for (int32_t p = 0; p < P; p++) {
+        const product *pr = &m->products[p];
+        for (int32_t k = 0; k < pr->nsteps; k++) {
+            const route_step *st = &pr->steps[k];
+            s->rpt_area[(size_t)p * (size_t)A
+                        + (size_t)s->group_area[st->tool_group]] +=
+                st->sample_prob * route_step_mean_time(st, pr->lot_size);
+        }
+    }
+    capacity_report *cap = NULL;
+    int32_t b = m->warning.bottleneck;
+    if (capacity_analyse(m, CAPACITY_DEFAULT_TARGET, &cap, NULL) == 0) {
+        if (b < 0)
+            b = cap->bottleneck;
+        if (b >= 0)
+            s->bottleneck_capacity = cap->tools[b] * cap->availability[b];
+    }
+    capacity_report_destroy(cap);
+    s->r->bottleneck = b;
+    return 0;
+}
+
 static int state_init(fab_state *s, const model *m, const fab_options *opt,
                       uint32_t replication, ws_error *err)
 {
@@ -775,6 +941,10 @@ static int state_init(fab_state *s, const model *m, const fab_options *opt,
         if (!s->transport_rng)
             return ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
     }
+    if ((rc = disrupt_init(s, opt, replication, err)) != 0)
+        return rc;
+    if ((rc = warning_init(s, err)) != 0)
+        return rc;
     s->cal = calendar_create((size_t)s->ntools * 2 + (size_t)s->nstreams
                              + (size_t)m->ninitial + 64);
     if (!s->cal)
@@ -821,7 +991,9 @@ static void close_cut(fab_state *s)
 static void tool_update_state(fab_state *s, tool *t, double now)
 {
     enum tool_state next;
-    if (t->down >= 0)
+    if (t->halted > 0)
+        next = TOOL_DOWN;
+    else if (t->down >= 0)
         next = s->m->groups[t->group].downtimes[t->down].kind == DOWN_BREAKDOWN
                    ? TOOL_DOWN : TOOL_PM;
     else if (t->in_setup)
@@ -846,7 +1018,8 @@ static void tool_update_state(fab_state *s, tool *t, double now)
 static int tool_can_start(const fab_state *s, const tool *t)
 {
     int32_t cascade = s->m->groups[t->group].cascade;
-    return t->down < 0 && t->pm_pending == 0 && !t->entry_blocked
+    return t->down < 0 && t->halted == 0 && t->pm_pending == 0
+           && !t->entry_blocked
            && t->njobs < (cascade > 1 ? cascade : 1);
 }
 
@@ -1453,6 +1626,13 @@ static int group_offer(fab_state *s, int32_t gi, double now)
     return 0;
 }
 
+/* Disruptions (defined with them below). */
+static int lot_doomed(const fab_state *s, const lot *l);
+static int doomed_scrap(fab_state *s, int32_t id, double now);
+static int step_is_blocked(const fab_state *s, const lot *l);
+static void lot_hold(fab_state *s, int32_t id, double now);
+static int32_t release_cut(const fab_state *s, int32_t p, double *share);
+
 /* The lot joins the queue of its current step's group and, when a tool
  * is free for it, starts.  Free tools had nothing they could take before
  * (except batches that wait), so a lot that arrives to a free tool that
@@ -1460,6 +1640,12 @@ static int group_offer(fab_state *s, int32_t gi, double now)
 static int lot_arrive(fab_state *s, int32_t id, double now)
 {
     lot *l = &s->lots[id];
+    if (lot_doomed(s, l))
+        return doomed_scrap(s, id, now);
+    if (step_is_blocked(s, l)) {
+        lot_hold(s, id, now);
+        return 0;
+    }
     const route_step *st = lot_step(s, l);
     int32_t gi = st->tool_group;
     group_state *g = &s->groups[gi];
@@ -1515,6 +1701,8 @@ static void lot_finish(fab_state *s, int32_t id, double now)
     int due = isfinite(l->due_day);
     int on_time = due && now <= l->due_day;
     s->r->wafers_out[cell] += l->wafers;
+    if (s->week < s->r->nweeks)
+        s->r->weekly_wafers_out[s->week] += l->wafers;
     s->ct_sum[cell] += ct;
     s->ct_count[cell] += 1.0;
     s->due_count[cell] += due;
@@ -1578,6 +1766,8 @@ static int lot_advance(fab_state *s, int32_t id, int32_t next, int moved,
            && gsl_rng_uniform(rng) >= pr->steps[next].sample_prob)
         next++;
     if (next >= pr->nsteps) {
+        if (l->hit > 0)     /* final test finds what an excursion did */
+            return doomed_scrap(s, id, now);
         lot_finish(s, id, now);
         return s->any_conwip ? conwip_fill(s, now) : 0;
     }
@@ -1616,6 +1806,17 @@ static int lot_step_done(fab_state *s, int32_t id, int32_t tool_id,
     lot *l = &s->lots[id];
     const route_step *st = lot_step(s, l);
     const product_plan *pl = &s->plans[l->product];
+    if (lot_doomed(s, l))
+        return doomed_scrap(s, id, now);
+    if (s->step_hit && l->hit == 0) {
+        int32_t e = s->step_hit[s->step_base[l->product] + l->step];
+        if (e > 0) {
+            int32_t d = s->r->disruption_events[e - 1].disruption;
+            if (gsl_rng_uniform(s->disrupt_rng[d])
+                < s->m->disruptions[d].excursion_scrap_share)
+                l->hit = e;
+        }
+    }
     if (st->scrap_prob > 0.0) {
         unsigned int lost = gsl_ran_binomial(pl->rng, st->scrap_prob,
                                              (unsigned int)l->wafers);
@@ -1677,6 +1878,7 @@ static int lot_create(fab_state *s, int32_t p, int32_t step, int32_t wafers,
     l->nwindows = 0;
     l->cqt_fail = 0;
     l->cqt_fail_from = 0;
+    l->hit = 0;
     l->release_day = release_day;
     l->due_day = isfinite(due_day) ? due_day : INFINITY;
     l->record = -1;
@@ -1704,6 +1906,8 @@ static int release_from(fab_state *s, const release_stream *st, double now)
     size_t cell = (size_t)s->month * (size_t)s->m->nproducts
                   + (size_t)st->product;
     s->r->wafer_starts[cell] += st->wafers;
+    if (s->week < s->r->nweeks)
+        s->r->weekly_wafer_starts[s->week] += st->wafers;
     return lot_advance(s, id, 0, 0, now);
 }
 
@@ -1720,6 +1924,19 @@ static int release_event(fab_state *s, int32_t stream, int64_t number,
         int rc = calendar_push(s->cal, next, EVENT_RELEASE, stream, number + 1);
         if (rc != 0)
             return rc;
+    }
+    if (s->release_cuts > 0) {
+        /* Thinned evenly: a share of 1/2 starts every second lot. */
+        double share;
+        int32_t e = release_cut(s, st->product, &share);
+        if (e >= 0) {
+            s->release_credit[stream] += share;
+            if (s->release_credit[stream] < 1.0 - 1e-9) {
+                s->r->disruption_events[e].wafers_not_started += st->wafers;
+                return 0;
+            }
+            s->release_credit[stream] -= 1.0;
+        }
     }
     return release_from(s, st, now);
 }
@@ -1739,8 +1956,11 @@ static int conwip_fill(fab_state *s, double now)
         int32_t p = s->conwip_next;
         s->conwip_next = (p + 1) % P;
         const product *pr = &m->products[p];
+        double share = 1.0;
+        if (s->release_cuts > 0)
+            release_cut(s, p, &share);
         if (pr->release != RELEASE_CONWIP || !s->conwip_open[p]
-            || s->lots_in_fab[p] >= pr->conwip_lots
+            || s->lots_in_fab[p] >= floor(pr->conwip_lots * share + 1e-9)
             || (m->conwip_lots > 0 && s->total_lots >= m->conwip_lots)) {
             idle++;
             continue;
@@ -1753,21 +1973,26 @@ static int conwip_fill(fab_state *s, double now)
 }
 
 /* A breakdown: the tool stops, its jobs keep the time they have left. */
+static void tool_suspend(fab_state *s, tool *t, double now)
+{
+    if (t->suspended)
+        return;
+    t->suspended = 1;
+    t->version++;
+    for (int32_t j = t->jobs; j >= 0; j = s->jobs[j].next) {
+        s->jobs[j].stamp = ++s->stamp;  /* its pending event goes stale */
+        s->jobs[j].left = s->jobs[j].end - now;
+        s->jobs[j].setup_left = s->jobs[j].setup_end > now
+                                    ? s->jobs[j].setup_end - now : 0.0;
+    }
+    t->entry_left = t->entry_blocked ? t->entry_free_at - now : 0.0;
+}
+
 static int breakdown_start(fab_state *s, tool *t, int32_t d, double now)
 {
     const tool_downtime *dt = &s->m->groups[t->group].downtimes[d];
     t->down = d;
-    if (!t->suspended) {
-        t->suspended = 1;
-        t->version++;
-        for (int32_t j = t->jobs; j >= 0; j = s->jobs[j].next) {
-            s->jobs[j].stamp = ++s->stamp;  /* its pending event goes stale */
-            s->jobs[j].left = s->jobs[j].end - now;
-            s->jobs[j].setup_left = s->jobs[j].setup_end > now
-                                        ? s->jobs[j].setup_end - now : 0.0;
-        }
-        t->entry_left = t->entry_blocked ? t->entry_free_at - now : 0.0;
-    }
+    tool_suspend(s, t, now);
     tool_update_state(s, t, now);
     tool_refresh(s, t);
     return calendar_push(s->cal, now + dist_sample(&dt->duration, t->rng),
@@ -1812,36 +2037,20 @@ static int down_due(fab_state *s, int32_t tool_id, int32_t d, double now)
         t->pm_pending++;
     }
     tool_refresh(s, t);
-    if (t->down < 0 && t->njobs == 0)
+    if (t->down < 0 && t->halted == 0 && t->njobs == 0)
         return pm_start(s, t, now);
     return 0;
 }
 
-/* The end of a repair or PM: schedules the next one of its calendar,
- * then starts whatever else is due, or resumes the jobs and takes work. */
-static int tool_up(fab_state *s, int32_t tool_id, double now)
+/* A tool neither down nor halted: starts a PM that is due, or resumes its
+ * suspended jobs and takes work. */
+static int tool_restart(fab_state *s, int32_t tool_id, double now)
 {
     tool *t = &s->tools[tool_id];
-    const tool_group *tg = &s->m->groups[t->group];
-    int32_t d = t->down;
-    const tool_downtime *dt = &tg->downtimes[d];
     int rc = 0;
-    t->down = -1;
-    if (dt->kind == DOWN_PM_WAFERS)
-        s->downs[t->down_first + d].wafers = 0.0;
-    else
-        rc = calendar_push(s->cal, now + dist_sample(&dt->interval, t->rng),
-                           EVENT_DOWN_DUE, tool_id, d);
-    for (int32_t k = 0; k < tg->ndowntimes && rc == 0; k++) {
-        down_state *ds = &s->downs[t->down_first + k];
-        if (ds->pending && tg->downtimes[k].kind == DOWN_BREAKDOWN) {
-            ds->pending = 0;
-            return breakdown_start(s, t, k, now);
-        }
-    }
-    if (rc == 0 && t->pm_pending > 0 && t->njobs == 0)
+    if (t->pm_pending > 0 && t->njobs == 0)
         return pm_start(s, t, now);
-    if (rc == 0 && t->suspended) {
+    if (t->suspended) {
         t->suspended = 0;
         t->in_setup = 0;
         for (int32_t j = t->jobs; j >= 0 && rc == 0; j = s->jobs[j].next) {
@@ -1867,6 +2076,39 @@ static int tool_up(fab_state *s, int32_t tool_id, double now)
     tool_update_state(s, t, now);
     tool_refresh(s, t);
     return tool_offer(s, tool_id, now);
+}
+
+/* The end of a repair or PM: schedules the next one of its calendar,
+ * then starts whatever else is due, or resumes the jobs and takes work. */
+static int tool_up(fab_state *s, int32_t tool_id, double now)
+{
+    tool *t = &s->tools[tool_id];
+    const tool_group *tg = &s->m->groups[t->group];
+    int32_t d = t->down;
+    const tool_downtime *dt = &tg->downtimes[d];
+    int rc = 0;
+    t->down = -1;
+    if (dt->kind == DOWN_PM_WAFERS)
+        s->downs[t->down_first + d].wafers = 0.0;
+    else
+        rc = calendar_push(s->cal, now + dist_sample(&dt->interval, t->rng),
+                           EVENT_DOWN_DUE, tool_id, d);
+    for (int32_t k = 0; k < tg->ndowntimes && rc == 0; k++) {
+        down_state *ds = &s->downs[t->down_first + k];
+        if (ds->pending && tg->downtimes[k].kind == DOWN_BREAKDOWN) {
+            ds->pending = 0;
+            return breakdown_start(s, t, k, now);
+        }
+    }
+    if (rc == 0 && t->halted > 0) {
+        /* A disruption still holds it: its end resumes the tool. */
+        tool_update_state(s, t, now);
+        tool_refresh(s, t);
+        return 0;
+    }
+    if (rc != 0)
+        return rc;
+    return tool_restart(s, tool_id, now);
 }
 
 static int job_done(fab_state *s, int32_t jid, double now)
@@ -1918,6 +2160,377 @@ static int job_done(fab_state *s, int32_t jid, double now)
     return rc;
 }
 
+/* ---- Disruptions (docs/disruptions.md) ---------------------------------
+ *
+ * A halt stops a tool like a breakdown that also keeps it from starting a
+ * PM; halts nest (a count), and the tool restarts when the last one and
+ * any repair are over.  Lots a disruption dooms outside a tool (in
+ * transport, or hit by an excursion) carry the occurrence in lot.hit and
+ * go as scrap where they are next touched once the occurrence is "found":
+ * a shutdown's at once, an excursion's at its detection. */
+
+static int32_t event_new(fab_state *s, int32_t d, double start)
+{
+    fab_result *r = s->r;
+    if (r->ndisruption_events == s->events_capacity) {
+        size_t cap = s->events_capacity ? s->events_capacity * 2 : 16;
+        fab_disruption_event *grown = realloc(r->disruption_events,
+                                              cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        r->disruption_events = grown;
+        unsigned char *found = realloc(s->event_found, cap);
+        if (!found)
+            return -1;
+        s->event_found = found;
+        s->events_capacity = cap;
+    }
+    size_t e = r->ndisruption_events++;
+    fab_disruption_event *ev = &r->disruption_events[e];
+    memset(ev, 0, sizeof *ev);
+    ev->disruption = d;
+    ev->start_day = start;
+    ev->end_day = start;
+    s->event_found[e] = 0;
+    return (int32_t)e;
+}
+
+static void event_scrap(fab_state *s, int32_t e, int32_t id, double now)
+{
+    fab_disruption_event *ev = &s->r->disruption_events[e];
+    ev->lots_scrapped += 1.0;
+    ev->wafers_scrapped += s->lots[id].wafers;
+    lot_scrap(s, id, now);
+}
+
+/* A doomed lot, touched after its occurrence was found, goes. */
+static int doomed_scrap(fab_state *s, int32_t id, double now)
+{
+    event_scrap(s, s->lots[id].hit - 1, id, now);
+    return s->any_conwip ? conwip_fill(s, now) : 0;
+}
+
+static int lot_doomed(const fab_state *s, const lot *l)
+{
+    return l->hit > 0 && s->event_found[l->hit - 1];
+}
+
+static int step_is_blocked(const fab_state *s, const lot *l)
+{
+    return s->step_blocked
+           && s->step_blocked[s->step_base[l->product] + l->step] > 0;
+}
+
+static void lot_hold(fab_state *s, int32_t id, double now)
+{
+    lot *l = &s->lots[id];
+    l->where = LOT_HELD;
+    l->arrival_day = now;
+    l->next = s->held_head;
+    s->held_head = id;
+}
+
+/* Goes through the held lots, oldest first: doomed ones are scrapped,
+ * unblocked ones arrive at their step, the others stay held. */
+static int held_sweep(fab_state *s, double now)
+{
+    int32_t list = -1;
+    for (int32_t id = s->held_head; id >= 0;) {
+        int32_t next = s->lots[id].next;
+        s->lots[id].next = list;
+        list = id;
+        id = next;
+    }
+    s->held_head = -1;
+    int rc = 0;
+    for (int32_t id = list; id >= 0 && rc == 0;) {
+        int32_t next = s->lots[id].next;
+        lot *l = &s->lots[id];
+        if (lot_doomed(s, l)) {
+            event_scrap(s, l->hit - 1, id, now);
+        } else if (step_is_blocked(s, l)) {
+            double since = l->arrival_day;
+            lot_hold(s, id, now);
+            l->arrival_day = since;
+        } else {
+            rc = lot_arrive(s, id, now);
+        }
+        id = next;
+    }
+    if (rc == 0 && s->any_conwip)
+        rc = conwip_fill(s, now);
+    return rc;
+}
+
+/* Takes the lots of queue g for which `take` holds out of it, in order. */
+static void queue_take(fab_state *s, int32_t gi,
+                       int (*take)(const fab_state *, const lot *, int32_t),
+                       int32_t arg, int32_t *out, int32_t *n)
+{
+    group_state *g = &s->groups[gi];
+    for (int32_t id = g->queue_head; id >= 0;) {
+        int32_t next = s->lots[id].next;
+        if (take(s, &s->lots[id], arg)) {
+            queue_remove(g, s->lots, id);
+            out[(*n)++] = id;
+        }
+        id = next;
+    }
+}
+
+static int lot_is_hit_by(const fab_state *s, const lot *l, int32_t e)
+{
+    (void)s;
+    return l->hit == e + 1;
+}
+
+static int lot_at_blocked_step(const fab_state *s, const lot *l, int32_t g)
+{
+    (void)g;
+    return step_is_blocked(s, l);
+}
+
+/* Stops tool t for occurrence e until its EVENT_HALT_END; the lots in
+ * process are scrapped, or their jobs suspended as by a breakdown. */
+static void tool_halt(fab_state *s, int32_t tool_id, int scrap, int32_t e,
+                      double now)
+{
+    tool *t = &s->tools[tool_id];
+    if (scrap && t->njobs > 0) {
+        for (int32_t j = t->jobs; j >= 0;) {
+            job *jb = &s->jobs[j];
+            int32_t next_job = jb->next;
+            for (int32_t id = jb->lots; id >= 0;) {
+                int32_t next = s->lots[id].next;
+                event_scrap(s, e, id, now);
+                id = next;
+            }
+            jb->stamp = -1;
+            jb->next = s->free_job;
+            s->free_job = j;
+            j = next_job;
+        }
+        t->jobs = -1;
+        t->njobs = 0;
+        t->in_setup = 0;
+        t->entry_blocked = 0;
+        t->entry_job = -1;
+        t->suspended = 0;
+        t->version++;       /* its setup and entry events go stale */
+    } else {
+        tool_suspend(s, t, now);
+    }
+    t->halted++;
+    tool_update_state(s, t, now);
+    tool_refresh(s, t);
+}
+
+static int tool_unhalt(fab_state *s, int32_t tool_id, double now)
+{
+    tool *t = &s->tools[tool_id];
+    t->halted--;
+    if (t->halted > 0 || t->down >= 0) {
+        tool_update_state(s, t, now);
+        tool_refresh(s, t);
+        return 0;
+    }
+    return tool_restart(s, tool_id, now);
+}
+
+/* Halts tools [first, first + n) of group g; a shutdown brings them back
+ * in weekly stages after the duration, each then re-qualified. */
+static int halt_group(fab_state *s, const disruption *x, int32_t d, int32_t e,
+                      int32_t g, int32_t n, double end, double now)
+{
+    int32_t first = s->groups[g].first_tool;
+    double rate = x->kind == DISRUPT_SHUTDOWN ? x->restart_share_per_week
+                                              : 1.0;
+    int32_t stage = 0;
+    for (int32_t i = 0; i < n; i++) {
+        while (i >= (int32_t)ceil((stage + 1) * rate * n - 1e-9))
+            stage++;
+        double back = end + 7.0 * stage;
+        if (x->has_requalification)
+            back += dist_sample(&x->requalification, s->disrupt_rng[d]);
+        tool_halt(s, first + i, x->scrap_in_process, e, now);
+        if (back > s->r->disruption_events[e].end_day)
+            s->r->disruption_events[e].end_day = back;
+        int rc = calendar_push(s->cal, back, EVENT_HALT_END, first + i, e);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Each lot waiting outside a tool is scrapped with the share's
+ * probability: at once in a queue or held, on arrival in transport. */
+static void scrap_wip_share(fab_state *s, const disruption *x, int32_t d,
+                            int32_t e, double now)
+{
+    for (int32_t id = 0; id < s->nlots_capacity; id++) {
+        lot *l = &s->lots[id];
+        if (l->where != LOT_QUEUE && l->where != LOT_TRANSIT
+            && l->where != LOT_HELD)
+            continue;
+        if (gsl_rng_uniform(s->disrupt_rng[d]) >= x->scrap_wip_share)
+            continue;
+        if (l->where == LOT_QUEUE) {
+            queue_remove(&s->groups[lot_step(s, l)->tool_group], s->lots, id);
+            event_scrap(s, e, id, now);
+        } else {
+            l->hit = e + 1;
+        }
+    }
+}
+
+static int disruption_covers(const disruption *x, int32_t p)
+{
+    if (x->nproducts == 0)
+        return 1;
+    for (int32_t i = 0; i < x->nproducts; i++)
+        if (x->products[i] == p)
+            return 1;
+    return 0;
+}
+
+/* The smallest release share of the open windows that cover the product,
+ * and the occurrence that sets it (-1: none). */
+static int32_t release_cut(const fab_state *s, int32_t p, double *share)
+{
+    int32_t e = -1;
+    *share = 1.0;
+    for (int32_t d = 0; d < s->m->ndisruptions; d++) {
+        const disruption *x = &s->m->disruptions[d];
+        if (s->disrupt_active[d] > 0 && x->release_share < *share
+            && disruption_covers(x, p)) {
+            *share = x->release_share;
+            e = s->disrupt_event[d];
+        }
+    }
+    return e;
+}
+
+static int disrupt_start(fab_state *s, int32_t d, int64_t k, double now)
+{
+    const model *m = s->m;
+    const disruption *x = &m->disruptions[d];
+    gsl_rng *rng = s->disrupt_rng[d];
+    int rc = 0;
+    if (x->has_every && (x->count < 0 || k + 1 < x->count)) {
+        double next = now + dist_sample(&x->every, rng);
+        if (next < m->horizon_days)
+            rc = calendar_push(s->cal, next, EVENT_DISRUPT, d, k + 1);
+    }
+    int32_t e = event_new(s, d, now);
+    if (rc != 0 || e < 0)
+        return rc != 0 ? rc : WS_ENOMEM;
+    double end = now + dist_sample(&x->duration, rng);
+    s->r->disruption_events[e].end_day = end;
+    s->disrupt_active[d]++;
+    s->disrupt_event[d] = e;
+    if (x->release_share < 1.0)
+        s->release_cuts++;
+    switch (x->kind) {
+    case DISRUPT_SHUTDOWN:
+    case DISRUPT_POWER_SAG:
+        s->event_found[e] = 1;
+        for (int32_t g = 0; g < m->ngroups && rc == 0; g++)
+            rc = halt_group(s, x, d, e, g, m->groups[g].tools, end, now);
+        if (rc == 0 && x->scrap_wip_share > 0.0)
+            scrap_wip_share(s, x, d, e, now);
+        break;
+    case DISRUPT_OUTAGE:
+        for (int32_t i = 0; i < x->ngroups && rc == 0; i++) {
+            int32_t g = x->groups[i], n = m->groups[g].tools;
+            if (x->tools > 0 && x->tools < n)
+                n = x->tools;
+            rc = halt_group(s, x, d, e, g, n, end, now);
+        }
+        break;
+    case DISRUPT_SHORTAGE: {
+        int32_t n = 0;
+        for (int32_t i = 0; i < x->nsteps; i++)
+            s->step_blocked[s->step_base[x->steps[i].product]
+                            + x->steps[i].step]++;
+        for (int32_t i = 0; i < x->nsteps && rc == 0; i++) {
+            const step_ref *ref = &x->steps[i];
+            int32_t g = m->products[ref->product].steps[ref->step].tool_group;
+            rc = grow_scratch(s, s->groups[g].queue_length + 1);
+            if (rc != 0)
+                break;
+            n = 0;
+            queue_take(s, g, lot_at_blocked_step, g, s->scratch, &n);
+            for (int32_t j = 0; j < n; j++)
+                lot_hold(s, s->scratch[j], now);
+        }
+        break;
+    }
+    case DISRUPT_EXCURSION:
+        for (int32_t i = 0; i < x->nsteps; i++)
+            s->step_hit[s->step_base[x->steps[i].product]
+                        + x->steps[i].step] = e + 1;
+        break;
+    case DISRUPT_KIND_COUNT:
+        return WS_ESOFTWARE;
+    }
+    if (rc == 0)
+        rc = calendar_push(s->cal, end, EVENT_DISRUPT_END, e, 0);
+    if (rc == 0 && s->any_conwip)
+        rc = conwip_fill(s, now);
+    return rc;
+}
+
+/* The end of an occurrence's window: releases and blocked steps go back
+ * to plan, an excursion's window closes and its detection is scheduled.
+ * Halted tools come back by their own EVENT_HALT_END. */
+static int disrupt_end(fab_state *s, int32_t e, double now)
+{
+    const model *m = s->m;
+    int32_t d = s->r->disruption_events[e].disruption;
+    const disruption *x = &m->disruptions[d];
+    int rc = 0;
+    s->disrupt_active[d]--;
+    if (x->release_share < 1.0 && --s->release_cuts == 0)
+        memset(s->release_credit, 0,
+               (size_t)s->nstreams * sizeof *s->release_credit);
+    if (x->kind == DISRUPT_SHORTAGE && x->nsteps > 0) {
+        for (int32_t i = 0; i < x->nsteps; i++)
+            s->step_blocked[s->step_base[x->steps[i].product]
+                            + x->steps[i].step]--;
+        rc = held_sweep(s, now);
+    } else if (x->kind == DISRUPT_EXCURSION) {
+        for (int32_t i = 0; i < x->nsteps; i++) {
+            int32_t *hit = &s->step_hit[s->step_base[x->steps[i].product]
+                                        + x->steps[i].step];
+            if (*hit == e + 1)
+                *hit = 0;
+        }
+        s->r->disruption_events[e].end_day = now + x->detection_days;
+        rc = calendar_push(s->cal, now + x->detection_days, EVENT_DETECT, e,
+                           0);
+    }
+    if (rc == 0 && s->any_conwip)
+        rc = conwip_fill(s, now);
+    return rc;
+}
+
+/* An excursion is found: its lots waiting in queues or held go now; those
+ * on tools or in transport when they are next touched. */
+static int disrupt_detect(fab_state *s, int32_t e, double now)
+{
+    s->event_found[e] = 1;
+    for (int32_t g = 0; g < s->m->ngroups; g++) {
+        int32_t n = 0;
+        int rc = grow_scratch(s, s->groups[g].queue_length + 1);
+        if (rc != 0)
+            return rc;
+        queue_take(s, g, lot_is_hit_by, e, s->scratch, &n);
+        for (int32_t j = 0; j < n; j++)
+            event_scrap(s, e, s->scratch[j], now);
+    }
+    return held_sweep(s, now);
+}
+
 static int handle(fab_state *s, const calendar_event *ev)
 {
     double now = ev->time;
@@ -1962,6 +2575,14 @@ static int handle(fab_state *s, const calendar_event *ev)
     case EVENT_CONWIP_START:
         s->conwip_open[ev->subject] = 1;
         return conwip_fill(s, now);
+    case EVENT_DISRUPT:
+        return disrupt_start(s, ev->subject, ev->tag, now);
+    case EVENT_DISRUPT_END:
+        return disrupt_end(s, ev->subject, now);
+    case EVENT_HALT_END:
+        return tool_unhalt(s, ev->subject, now);
+    case EVENT_DETECT:
+        return disrupt_detect(s, ev->subject, now);
     }
     return WS_ESOFTWARE;
 }
@@ -1996,6 +2617,14 @@ static int schedule_start(fab_state *s)
                 rc = calendar_push(s->cal, first, EVENT_DOWN_DUE, t, d);
         }
     }
+    for (int32_t d = 0; d < m->ndisruptions && rc == 0; d++) {
+        const disruption *x = &m->disruptions[d];
+        double first = !isnan(x->start_days)
+                           ? x->start_days
+                           : dist_sample(&x->every, s->disrupt_rng[d]);
+        if (x->count != 0 && first < m->horizon_days)
+            rc = calendar_push(s->cal, first, EVENT_DISRUPT, d, 0);
+    }
     for (int32_t i = 0; i < m->ninitial && rc == 0; i++) {
         const initial_lot *il = &m->initial[i];
         int32_t id;
@@ -2012,6 +2641,22 @@ static void finalise(fab_state *s)
     const model *m = s->m;
     fab_result *r = s->r;
     int32_t P = m->nproducts, G = m->ngroups;
+    for (int32_t d = 0; d < m->ndisruptions; d++) {
+        r->disruption_first_start_days[d] = NAN;
+        r->disruption_last_end_days[d] = NAN;
+    }
+    for (size_t e = 0; e < r->ndisruption_events; e++) {
+        const fab_disruption_event *ev = &r->disruption_events[e];
+        int32_t d = ev->disruption;
+        r->disruption_occurrences[d] += 1.0;
+        if (!(ev->start_day >= r->disruption_first_start_days[d]))
+            r->disruption_first_start_days[d] = ev->start_day;
+        if (!(ev->end_day <= r->disruption_last_end_days[d]))
+            r->disruption_last_end_days[d] = ev->end_day;
+        r->disruption_lots_scrapped[d] += ev->lots_scrapped;
+        r->disruption_wafers_scrapped[d] += ev->wafers_scrapped;
+        r->disruption_wafers_not_started[d] += ev->wafers_not_started;
+    }
     double steady_days = m->horizon_days - m->warmup_days;
     for (int32_t k = 0; k < r->nmonths; k++) {
         for (int32_t p = 0; p < P; p++) {
@@ -2109,6 +2754,9 @@ static int check_invariants(fab_state *s, ws_error *err)
     for (int32_t i = 0; i < s->nlots_capacity; i++)
         if (live[i] && s->lots[i].where == LOT_TRANSIT)
             place[i]++;
+    for (int32_t i = s->held_head, n = 0; i >= 0 && n <= s->nlots_capacity;
+         i = s->lots[i].next, n++)
+        place[i]++;
     if (rc == 0)
         rc = invariant_lot_places(&w, s->nlots_capacity, live, place, err);
 
@@ -2141,6 +2789,97 @@ done:
     return rc;
 }
 
+/* Planned wafer starts per day of product p at time t: the release plan,
+ * not what disruptions let through; a CONWIP product's by Little's law
+ * at the planned cycle time. */
+static double plan_rate(const fab_state *s, int32_t p, double t)
+{
+    const model *m = s->m;
+    double rate = 0.0;
+    for (int32_t i = 0; i < s->nstreams; i++) {
+        const release_stream *st = &s->streams[i];
+        double interval;
+        if (st->product != p || t < st->first_days)
+            continue;
+        if (st->kind == RELEASE_CONWIP) {
+            double ct = s->plans[p].rpt * m->warning.plan_x_factor;
+            if (i < m->nproducts && ct > 0.0)
+                rate += st->wafers * (double)m->products[p].conwip_lots / ct;
+            continue;
+        }
+        if (st->kind == RELEASE_INTERVAL)
+            interval = st->interval_days;
+        else if (st->kind == RELEASE_RANDOM)
+            interval = st->interarrival->mean;
+        else
+            continue;
+        if (interval > 0.0 && (st->count < 0
+                               || t < st->first_days + st->count * interval))
+            rate += st->wafers / interval;
+    }
+    return rate;
+}
+
+/* The early-warning snapshot at the end of the current week: WIP by area
+ * against the plan, the bottleneck's queue, and the output the WIP can
+ * deliver within the indicator horizon at the planned flow factor. */
+static void week_close(fab_state *s)
+{
+    const model *m = s->m;
+    fab_result *r = s->r;
+    int32_t w = s->week, A = r->nareas, P = m->nproducts;
+    double t = 7.0 * (w + 1), x = m->warning.plan_x_factor;
+    double H = m->warning.horizon_days, projected = 0.0, planned = 0.0;
+    double *wip = &r->ew_wip_wafers[(size_t)w * (size_t)A];
+    double *plan = &r->ew_wip_plan_wafers[(size_t)w * (size_t)A];
+    for (int32_t id = 0; id < s->nlots_capacity; id++) {
+        const lot *l = &s->lots[id];
+        if (l->where == LOT_FREE)
+            continue;
+        const product_plan *pl = &s->plans[l->product];
+        wip[s->group_area[lot_step(s, l)->tool_group]] += l->wafers;
+        double left = pl->rpt - (l->step > 0 ? pl->rpt_upto[l->step - 1]
+                                             : 0.0);
+        if (left * x <= H)
+            projected += l->wafers;
+    }
+    for (int32_t p = 0; p < P; p++) {
+        double rate = plan_rate(s, p, t);
+        for (int32_t a = 0; a < A; a++)
+            plan[a] += rate * s->rpt_area[(size_t)p * (size_t)A + (size_t)a]
+                       * x;
+        /* In the plan a product's WIP is spread evenly over its cycle
+         * time, so the share within H of the end is min(H, CT) of it. */
+        double ct = s->plans[p].rpt * x, near = H < ct ? H : ct;
+        planned += plan_rate(s, p, t - ct + near / 2.0) * near;
+    }
+    for (int32_t a = 0; a < A; a++)
+        r->ew_wip_vs_plan[(size_t)w * (size_t)A + (size_t)a] =
+            plan[a] > 0.0 ? wip[a] / plan[a] : NAN;
+    r->ew_projected_output_wafers[w] = projected;
+    r->ew_projected_shortfall[w] = planned > 0.0 ? 1.0 - projected / planned
+                                                 : NAN;
+    if (r->bottleneck >= 0 && s->bottleneck_capacity > 0.0) {
+        const group_state *g = &s->groups[r->bottleneck];
+        double wafers = 0.0, work = 0.0;
+        for (int32_t id = g->queue_head; id >= 0; id = s->lots[id].next) {
+            wafers += s->lots[id].wafers;
+            work += lot_work_days(s, &s->lots[id]);
+        }
+        double days = work / s->bottleneck_capacity;
+        r->ew_bottleneck_queue_wafers[w] = wafers;
+        r->ew_bottleneck_queue_days[w] = days;
+        r->ew_bottleneck_queue_growth_days[w] = days - s->last_queue_days;
+        s->last_queue_days = days;
+    } else {
+        r->ew_bottleneck_queue_wafers[w] = NAN;
+        r->ew_bottleneck_queue_days[w] = NAN;
+        r->ew_bottleneck_queue_growth_days[w] = NAN;
+    }
+    s->week++;
+    s->next_week = s->week < r->nweeks ? 7.0 * (s->week + 1) : INFINITY;
+}
+
 static int simulate(fab_state *s)
 {
     const model *m = s->m;
@@ -2163,6 +2902,8 @@ static int simulate(fab_state *s)
 #endif
         while (ev.time >= s->next_cut)
             close_cut(s);
+        while (ev.time >= s->next_week)
+            week_close(s);
         /* A stop request is honoured between events, every 4096 of them:
          * microseconds late, and nearly free in the loop. */
         if ((++s->r->events & 4095) == 0 && s->stop
@@ -2174,6 +2915,8 @@ static int simulate(fab_state *s)
     }
     while (s->cut < s->ncuts)
         close_cut(s);
+    while (s->week < s->r->nweeks)
+        week_close(s);
     return 0;
 }
 

@@ -37,6 +37,17 @@ enum tool_state {
     TOOL_STATE_COUNT
 };
 
+/* One occurrence of a disruption (model.disruptions). */
+typedef struct fab_disruption_event {
+    int32_t disruption;
+    double start_day;
+    double end_day;             /* the last tool back, the window closed or
+                                   its lots found; may lie past the horizon */
+    double lots_scrapped;       /* whole lots it scrapped */
+    double wafers_scrapped;
+    double wafers_not_started;  /* planned starts its release cut skipped */
+} fab_disruption_event;
+
 typedef struct fab_result {
     uint32_t scenario;
     uint32_t replication;
@@ -76,6 +87,32 @@ typedef struct fab_result {
     int32_t nconstraints;
     double *cqt_checks;
     double *cqt_violations;
+    /* Weekly, week k covering [7k, 7k + 7) days; snapshots at its end
+     * (docs/disruptions.md).  [week], or [week * nareas + area]. */
+    int32_t nweeks;
+    int32_t nareas;             /* model_area_count */
+    int32_t bottleneck;         /* group the queue indicators watch */
+    double *weekly_wafers_out;
+    double *weekly_wafer_starts;
+    double *ew_wip_wafers;          /* [week, area] */
+    double *ew_wip_plan_wafers;     /* [week, area] */
+    double *ew_wip_vs_plan;         /* [week, area] */
+    double *ew_bottleneck_queue_wafers;
+    double *ew_bottleneck_queue_days;
+    double *ew_bottleneck_queue_growth_days;
+    double *ew_projected_output_wafers;
+    double *ew_projected_shortfall;
+    /* Per disruption of the model, over its occurrences: [disruption]. */
+    int32_t ndisruptions;
+    double *disruption_occurrences;
+    double *disruption_first_start_days;    /* NaN: none */
+    double *disruption_last_end_days;       /* NaN: none */
+    double *disruption_lots_scrapped;
+    double *disruption_wafers_scrapped;
+    double *disruption_wafers_not_started;
+    /* Disruption occurrences, in order of start. */
+    fab_disruption_event *disruption_events;
+    size_t ndisruption_events;
     /* Every lot released, in release order. */
     fab_lot_record *lots;
     size_t nlots;

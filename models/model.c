@@ -40,6 +40,9 @@ model *model_create(void)
     m->warmup_days = 0.0;
     m->replications = 10;
     m->seed = 1;
+    m->warning.plan_x_factor = 3.0;
+    m->warning.bottleneck = -1;
+    m->warning.horizon_days = 28.0;
     return m;
 }
 
@@ -66,6 +69,8 @@ void model_destroy(model *m)
     free(m->setup_min_run);
     free(m->setup_changes);
     free(m->constraints);
+    model_clear_disruptions(m);
+    free(m->disruptions);
     for (int32_t p = 0; p < m->nproducts; p++) {
         product *pr = &m->products[p];
         for (int32_t s = 0; s < pr->nsteps; s++)
@@ -233,6 +238,125 @@ time_constraint *model_add_constraint(model *m)
     memset(c, 0, sizeof *c);
     c->action = CQT_COUNT;
     return c;
+}
+
+static const char *const disruption_kind_names[DISRUPT_KIND_COUNT] = {
+    "shutdown", "power_sag", "outage", "shortage", "excursion"
+};
+
+const char *disruption_kind_name(enum disruption_kind k)
+{
+    return (unsigned)k < DISRUPT_KIND_COUNT ? disruption_kind_names[k] : "?";
+}
+
+int disruption_kind_from_name(const char *name, enum disruption_kind *k)
+{
+    for (int i = 0; i < DISRUPT_KIND_COUNT; i++)
+        if (strcmp(name, disruption_kind_names[i]) == 0) {
+            *k = (enum disruption_kind)i;
+            return 0;
+        }
+    return -1;
+}
+
+disruption *model_add_disruption(model *m, const char *name,
+                                 enum disruption_kind kind)
+{
+    char *copy = copy_string(name);
+    if (!copy || grow((void **)&m->disruptions, &m->disruptions_capacity,
+                      m->ndisruptions, sizeof *m->disruptions) != 0) {
+        free(copy);
+        return NULL;
+    }
+    disruption *x = &m->disruptions[m->ndisruptions++];
+    memset(x, 0, sizeof *x);
+    x->name = copy;
+    x->kind = kind;
+    x->start_days = NAN;
+    x->count = 1;
+    /* The defaults say what the event is: a quake or a sag destroys the
+     * wafers in the tools; an outage or a shortage stops work only. */
+    x->scrap_in_process = kind == DISRUPT_SHUTDOWN || kind == DISRUPT_POWER_SAG;
+    x->restart_share_per_week = 1.0;
+    x->release_share = kind == DISRUPT_SHORTAGE ? 0.0 : 1.0;
+    x->excursion_scrap_share = 1.0;
+    return x;
+}
+
+void model_clear_disruptions(model *m)
+{
+    for (int32_t d = 0; d < m->ndisruptions; d++) {
+        disruption *x = &m->disruptions[d];
+        free(x->name);
+        free(x->groups);
+        free(x->products);
+        free(x->steps);
+    }
+    m->ndisruptions = 0;
+}
+
+int32_t model_find_disruption(const model *m, const char *name)
+{
+    for (int32_t d = 0; d < m->ndisruptions; d++)
+        if (strcmp(m->disruptions[d].name, name) == 0)
+            return d;
+    return -1;
+}
+
+static const char *group_area_text(const tool_group *g)
+{
+    return g->area && g->area[0] ? g->area : NULL;
+}
+
+/* Areas are few (tens) and asked for rarely, so a quadratic scan beats
+ * keeping an index in step with every edit of the groups. */
+static int area_seen_before(const model *m, int32_t g)
+{
+    const char *a = group_area_text(&m->groups[g]);
+    for (int32_t h = 0; h < g; h++) {
+        const char *b = group_area_text(&m->groups[h]);
+        if (b && strcmp(a, b) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int32_t model_area_count(const model *m)
+{
+    int32_t n = 0, unassigned = 0;
+    for (int32_t g = 0; g < m->ngroups; g++) {
+        if (!group_area_text(&m->groups[g]))
+            unassigned = 1;
+        else if (!area_seen_before(m, g))
+            n++;
+    }
+    return n + unassigned;
+}
+
+const char *model_area_name(const model *m, int32_t area)
+{
+    int32_t n = 0;
+    for (int32_t g = 0; g < m->ngroups; g++) {
+        const char *a = group_area_text(&m->groups[g]);
+        if (a && !area_seen_before(m, g) && n++ == area)
+            return a;
+    }
+    return MODEL_NO_AREA;
+}
+
+int32_t model_group_area(const model *m, int32_t group)
+{
+    const char *a = group_area_text(&m->groups[group]);
+    int32_t n = 0;
+    for (int32_t g = 0; g < m->ngroups; g++) {
+        const char *b = group_area_text(&m->groups[g]);
+        if (!b || area_seen_before(m, g))
+            continue;
+        if (a && strcmp(a, b) == 0)
+            return n;
+        n++;
+    }
+    return n;   /* MODEL_NO_AREA, after the named ones */
 }
 
 const dist *model_setup_change_time(const model *m, int32_t from, int32_t to)

@@ -27,6 +27,10 @@
 #define MODEL_MAX_ORDERS 100000         /* release orders */
 #define MODEL_MAX_INITIAL_LOTS 1000000  /* lots of initial WIP */
 #define MODEL_MAX_CONSTRAINTS 100000    /* time constraints, all products */
+#define MODEL_MAX_DISRUPTIONS 1000      /* disruptions of a model */
+#define MODEL_MAX_DISRUPTION_OCCURRENCES 100000 /* of one disruption */
+#define MODEL_MAX_DISRUPTION_TARGETS 10000  /* groups, products or steps
+                                               one disruption names */
 
 enum time_per {
     TIME_PER_WAFER,   /* step time is per wafer: lot time = time x wafers */
@@ -164,6 +168,74 @@ typedef struct initial_lot {
 } initial_lot;
 
 /* A setup change: from -1 means "from any other setup". */
+/* Disruptions (docs/disruptions.md): events on the simulated calendar. */
+enum disruption_kind {
+    DISRUPT_SHUTDOWN,   /* fab-wide stop (earthquake): every tool halts,
+                           restarts in stages, then re-qualifies */
+    DISRUPT_POWER_SAG,  /* every tool halts for hours; lots in process lost */
+    DISRUPT_OUTAGE,     /* tools of named groups halt */
+    DISRUPT_SHORTAGE,   /* releases cut to a share of plan, and/or named
+                           steps blocked */
+    DISRUPT_EXCURSION,  /* lots passing named steps in the window are
+                           scrapped when found */
+    DISRUPT_KIND_COUNT
+};
+
+typedef struct step_ref {
+    int32_t product;
+    int32_t step;
+} step_ref;
+
+typedef struct disruption {
+    char *name;
+    enum disruption_kind kind;
+    /* Occurrences: the first at start_days (NaN: drawn from `every`), the
+     * next ones `every` apart, at most `count` (-1: until the horizon). */
+    double start_days;
+    int has_every;
+    dist every;
+    int64_t count;
+    dist duration;              /* days; the window of shortage/excursion */
+    /* Halts (shutdown, power sag, outage). */
+    int scrap_in_process;       /* lots on halted tools are scrapped; else
+                                   their jobs are suspended and resume */
+    double scrap_wip_share;     /* each other lot in the fab is scrapped
+                                   with this probability at the start */
+    double restart_share_per_week;  /* shutdown: share of each group's
+                                       tools back per week after the
+                                       duration; 1: all at once */
+    int has_requalification;
+    dist requalification;       /* per tool, after it is back */
+    int32_t *groups;            /* outage: the groups hit */
+    int32_t ngroups;
+    int32_t tools;              /* outage: tools hit per group; 0: all */
+    /* Releases: the share of planned lots started while it lasts (all
+     * kinds; default 1, shortage 0 unless given), for `products` (none:
+     * all). */
+    double release_share;
+    int32_t *products;
+    int32_t nproducts;
+    /* Shortage: steps whose lots wait while it lasts.  Excursion: steps
+     * whose lots are hit when they finish them during the window. */
+    step_ref *steps;
+    int32_t nsteps;
+    double excursion_scrap_share;   /* a hit lot is scrapped with this
+                                       probability (default 1) */
+    double detection_days;      /* hit lots still in the fab are scrapped
+                                   this long after the window closes; the
+                                   rest at the end of their route */
+} disruption;
+
+const char *disruption_kind_name(enum disruption_kind k);
+int disruption_kind_from_name(const char *name, enum disruption_kind *k);
+
+/* Early-warning indicators (docs/disruptions.md). */
+typedef struct early_warning {
+    double plan_x_factor;       /* planned cycle time / raw process time */
+    int32_t bottleneck;         /* group; -1: the capacity bottleneck */
+    double horizon_days;        /* of the projected output; default 28 */
+} early_warning;
+
 typedef struct setup_change {
     int32_t from;
     int32_t to;
@@ -252,6 +324,10 @@ typedef struct model {
     int has_transport;
     dist transport;             /* between consecutive steps, days */
     int32_t conwip_lots;        /* fab-wide CONWIP cap, 0: none */
+    disruption *disruptions;
+    int32_t ndisruptions;
+    int32_t disruptions_capacity;
+    early_warning warning;
 } model;
 
 /* An empty model with the documented defaults; NULL when out of memory. */
@@ -273,6 +349,19 @@ int32_t model_intern_setup(model *m, const char *name);
 int32_t model_find_setup(const model *m, const char *name);
 setup_change *model_add_setup_change(model *m, int32_t from, int32_t to);
 time_constraint *model_add_constraint(model *m);
+/* A disruption with the defaults of its kind, or NULL when out of memory. */
+disruption *model_add_disruption(model *m, const char *name,
+                                 enum disruption_kind kind);
+int32_t model_find_disruption(const model *m, const char *name);
+/* Removes every disruption (a baseline run of a disrupted scenario). */
+void model_clear_disruptions(model *m);
+
+/* Areas: the groups' areas in order of first appearance; groups without
+ * one are in MODEL_NO_AREA, listed last when there are any. */
+#define MODEL_NO_AREA "unassigned"
+int32_t model_area_count(const model *m);
+const char *model_area_name(const model *m, int32_t area);
+int32_t model_group_area(const model *m, int32_t group);
 
 /* Setup time (mean-sampled by the caller) for a tool in setup `from`
  * (-1: none yet) to run `to`: NULL when no setup is needed.  A step's own

@@ -32,8 +32,9 @@
 
 #include "../sim/date.h"
 
-/* 2 added tool states, scrap, due dates, hot lots and time constraints. */
-#define OUTPUT_FORMAT_VERSION 2
+/* 2 added tool states, scrap, due dates, hot lots and time constraints;
+ * 3 weekly early-warning indicators and disruptions. */
+#define OUTPUT_FORMAT_VERSION 3
 /* Records per chunk of a lots column: 32 KiB of doubles, big enough to
  * compress well, small enough that appending a few lots stays cheap. */
 #define OUTPUT_LOT_CHUNK 4096
@@ -49,12 +50,15 @@ enum output_dim {
     DIM_TOOL_GROUP,
     DIM_TOOL_STATE,
     DIM_TIME_CONSTRAINT,        /* may be empty */
+    DIM_WEEK,                   /* may be empty (a horizon under a week) */
+    DIM_AREA,
+    DIM_DISRUPTION,             /* may be empty */
     NDIMS
 };
 
 static const char *const dim_names[NDIMS] = {
     "scenario", "replication", "month", "product", "tool_group", "tool_state",
-    "time_constraint"
+    "time_constraint", "week", "area", "disruption"
 };
 
 #define MAX_RANK 5
@@ -104,6 +108,9 @@ typedef struct result_var {
 #define PER_GROUP_STATE 4, {DIM_SCENARIO, DIM_REPLICATION, DIM_TOOL_GROUP, \
                             DIM_TOOL_STATE}
 #define PER_CONSTRAINT 3, {DIM_SCENARIO, DIM_REPLICATION, DIM_TIME_CONSTRAINT}
+#define PER_WEEK 3, {DIM_SCENARIO, DIM_REPLICATION, DIM_WEEK}
+#define WEEK_AREA 4, {DIM_SCENARIO, DIM_REPLICATION, DIM_WEEK, DIM_AREA}
+#define PER_DISRUPTION 3, {DIM_SCENARIO, DIM_REPLICATION, DIM_DISRUPTION}
 #define FIELD(name) offsetof(fab_result, name), FROM_FIELD
 
 /* Units "day" (not "days"): xarray would decode "days" into timedelta64. */
@@ -166,6 +173,51 @@ static const result_var result_vars[] = {
      "its last (whole horizon)"},
     {"time_constraint_violations", PER_CONSTRAINT, FIELD(cqt_violations),
      "lot", "of those lots, how many exceeded the time limit"},
+    {"weekly_wafers_out", PER_WEEK, FIELD(weekly_wafers_out),
+     "wafer", "wafers of lots finished in the week"},
+    {"weekly_wafer_starts", PER_WEEK, FIELD(weekly_wafer_starts),
+     "wafer", "wafers of lots released in the week"},
+    {"ew_wip_wafers", WEEK_AREA, FIELD(ew_wip_wafers),
+     "wafer", "wafers at the area's steps at the end of the week"},
+    {"ew_wip_plan_wafers", WEEK_AREA, FIELD(ew_wip_plan_wafers),
+     "wafer", "planned wafers at the area's steps: planned starts x raw "
+     "process time in the area x plan_x_factor"},
+    {"ew_wip_vs_plan", WEEK_AREA, FIELD(ew_wip_vs_plan),
+     "1", "ew_wip_wafers / ew_wip_plan_wafers"},
+    {"ew_bottleneck_queue_wafers", PER_WEEK,
+     FIELD(ew_bottleneck_queue_wafers),
+     "wafer", "wafers waiting for the bottleneck at the end of the week"},
+    {"ew_bottleneck_queue_days", PER_WEEK, FIELD(ew_bottleneck_queue_days),
+     "day", "the bottleneck's queue in days of its work"},
+    {"ew_bottleneck_queue_growth_days", PER_WEEK,
+     FIELD(ew_bottleneck_queue_growth_days),
+     "day", "change of ew_bottleneck_queue_days over the week"},
+    {"ew_projected_output_wafers", PER_WEEK,
+     FIELD(ew_projected_output_wafers),
+     "wafer", "wafers in the fab whose remaining raw process time x "
+     "plan_x_factor fits in the indicator horizon"},
+    {"ew_projected_shortfall", PER_WEEK, FIELD(ew_projected_shortfall),
+     "1", "1 - projected output / planned output over the indicator "
+     "horizon"},
+    {"disruption_occurrences", PER_DISRUPTION,
+     FIELD(disruption_occurrences),
+     "1", "occurrences of the disruption that started in the horizon"},
+    {"disruption_first_start_days", PER_DISRUPTION,
+     FIELD(disruption_first_start_days),
+     "day", "start of its first occurrence, days since the start date"},
+    {"disruption_last_end_days", PER_DISRUPTION,
+     FIELD(disruption_last_end_days),
+     "day", "latest end of an occurrence (last tool back, window closed or "
+     "lots found); may lie past the horizon"},
+    {"disruption_lots_scrapped", PER_DISRUPTION,
+     FIELD(disruption_lots_scrapped),
+     "lot", "whole lots its occurrences scrapped"},
+    {"disruption_wafers_scrapped", PER_DISRUPTION,
+     FIELD(disruption_wafers_scrapped),
+     "wafer", "wafers its occurrences scrapped"},
+    {"disruption_wafers_not_started", PER_DISRUPTION,
+     FIELD(disruption_wafers_not_started),
+     "wafer", "planned wafer starts its release cuts skipped"},
 };
 
 #define NRESULT_VARS (sizeof result_vars / sizeof result_vars[0])
@@ -356,6 +408,37 @@ struct output {
 
 /* ---- creating the layout ----------------------------------------------- */
 
+/* Values of the week, area and disruption coordinates. */
+static int write_week_area_disruption(output *o, const model *m,
+                                      const hid_t scale[NDIMS], ws_error *err)
+{
+    size_t W = (size_t)o->size[DIM_WEEK], A = (size_t)o->size[DIM_AREA];
+    size_t D = (size_t)o->size[DIM_DISRUPTION];
+    double *weeks = malloc((W + 1) * sizeof *weeks);
+    const char **names = malloc((A + D + 1) * sizeof *names);
+    int rc = 0;
+    if (!weeks || !names)
+        rc = ws_error_set(err, WS_ENOMEM, o->partial, 0, 0, "out of memory");
+    for (size_t k = 0; rc == 0 && k < W; k++)
+        weeks[k] = 7.0 * (double)(k + 1);
+    for (size_t a = 0; rc == 0 && a < A; a++)
+        names[a] = model_area_name(m, (int32_t)a);
+    for (size_t d = 0; rc == 0 && d < D; d++)
+        names[A + d] = m->disruptions[d].name;
+    if (rc == 0)
+        rc = h5file_dataset_write_all(o->partial, scale[DIM_WEEK],
+                                      H5T_NATIVE_DOUBLE, W, weeks, err);
+    if (rc == 0)
+        rc = h5file_dataset_write_all(o->partial, scale[DIM_AREA],
+                                      o->string_type, A, names, err);
+    if (rc == 0)
+        rc = h5file_dataset_write_all(o->partial, scale[DIM_DISRUPTION],
+                                      o->string_type, D, names + A, err);
+    free(weeks);
+    free(names);
+    return rc;
+}
+
 /* The root dimensions: coordinate variables made dimension scales.
  * Their attributes stay below HDF5's compact limit (8): each attach
  * rewrites REFERENCE_LIST, and rewriting attributes in dense storage with
@@ -370,7 +453,9 @@ static int create_dimensions(output *o, const model *m, const double *bounds,
 
     const hid_t types[NDIMS] = {H5T_STD_I32LE, H5T_STD_I32LE, H5T_IEEE_F64LE,
                                 o->string_type, o->string_type,
-                                o->string_type, H5T_STD_I32LE};
+                                o->string_type, H5T_STD_I32LE,
+                                H5T_IEEE_F64LE, o->string_type,
+                                o->string_type};
     for (int k = 0; k < NDIMS && rc == 0; k++) {
         h5file_dataset_spec s = {dim_names[k], types[k], 1, &n[k], NULL, NULL,
                                  -1};
@@ -415,6 +500,8 @@ static int create_dimensions(output *o, const model *m, const double *bounds,
         rc = h5file_dataset_write_all(o->partial, scale[DIM_MONTH],
                                       H5T_NATIVE_DOUBLE, (size_t)n[DIM_MONTH],
                                       bounds, err);
+    if (rc == 0)
+        rc = write_week_area_disruption(o, m, scale, err);
 
     const char **names = malloc(((size_t)m->nproducts + (size_t)m->ngroups + 1)
                                 * sizeof *names);
@@ -457,6 +544,15 @@ static int create_dimensions(output *o, const model *m, const double *bounds,
                                  "state of a tool", "1", o->string_type, err))
         || (rc = h5file_describe(o->partial, scale[DIM_TIME_CONSTRAINT],
                                  "time constraint index", "1", o->string_type,
+                                 err))
+        || (rc = h5file_describe(o->partial, scale[DIM_WEEK],
+                                 "end of the week", units, o->string_type,
+                                 err))
+        || (rc = h5file_describe(o->partial, scale[DIM_AREA],
+                                 "area of tool groups", "1", o->string_type,
+                                 err))
+        || (rc = h5file_describe(o->partial, scale[DIM_DISRUPTION],
+                                 "disruption name", "1", o->string_type,
                                  err)))
         return rc;
     return 0;
@@ -549,6 +645,64 @@ static int create_month_coordinates(output *o, const model *m,
     return rc;
 }
 
+/* week_warmup (bool) along week and disruption_kind along disruption:
+ * non-dimension coordinates, named by the variables over those dims. */
+static int create_week_coordinates(output *o, const model *m,
+                                   const hid_t scale[NDIMS], ws_error *err)
+{
+    size_t W = (size_t)o->size[DIM_WEEK], D = (size_t)o->size[DIM_DISRUPTION];
+    hsize_t nw = W, nd = D;
+    signed char *warm = malloc(W + 1);
+    const char **kinds = malloc((D + 1) * sizeof *kinds);
+    int rc = 0;
+    if (!warm || !kinds) {
+        free(warm);
+        free(kinds);
+        return ws_error_set(err, WS_ENOMEM, o->partial, 0, 0,
+                            "out of memory");
+    }
+    for (size_t k = 0; k < W; k++)
+        warm[k] = 7.0 * (double)(k + 1) <= m->warmup_days;
+    for (size_t d = 0; d < D; d++)
+        kinds[d] = disruption_kind_name(m->disruptions[d].kind);
+    h5file_dataset_spec ws = {"week_warmup", o->bool_type, 1, &nw, NULL, NULL,
+                              -1};
+    h5file_dataset_spec ks = {"disruption_kind", o->string_type, 1, &nd, NULL,
+                              NULL, -1};
+    hid_t dw = h5file_dataset_create(o->partial, o->file, &ws, err);
+    hid_t dk = dw < 0 ? -1
+                      : h5file_dataset_create(o->partial, o->file, &ks, err);
+    rc = dw < 0 || dk < 0 ? err->code : 0;
+    if (rc == 0)
+        rc = h5file_dataset_write_all(o->partial, dw, o->bool_type, W, warm,
+                                      err);
+    if (rc == 0)
+        rc = h5file_describe(o->partial, dw,
+                             "the week ends at or before the end of the "
+                             "warm-up", "1", o->string_type, err);
+    if (rc == 0)
+        rc = h5file_attach_scale(o->partial, dw, scale[DIM_WEEK], 0, err);
+    if (rc == 0)
+        rc = h5file_dataset_write_all(o->partial, dk, o->string_type, D,
+                                      kinds, err);
+    if (rc == 0)
+        rc = h5file_describe(o->partial, dk,
+                             "kind of the disruption: shutdown, power_sag, "
+                             "outage, shortage or excursion", "1",
+                             o->string_type, err);
+    if (rc == 0)
+        rc = h5file_attach_scale(o->partial, dk, scale[DIM_DISRUPTION], 0,
+                                 err);
+    free(warm);
+    free(kinds);
+    if (dk >= 0 && H5Dclose(dk) < 0 && rc == 0)
+        rc = h5file_fail(o->partial, err, WS_EIO,
+                         "cannot close disruption_kind");
+    if (dw >= 0 && H5Dclose(dw) < 0 && rc == 0)
+        rc = h5file_fail(o->partial, err, WS_EIO, "cannot close week_warmup");
+    return rc;
+}
+
 /* scenario_coords: the swept parameters' names, space-separated, for the
  * CF `coordinates` attribute ("" for a plain run). */
 static int create_result_vars(output *o, const hid_t scale[NDIMS],
@@ -558,6 +712,7 @@ static int create_result_vars(output *o, const hid_t scale[NDIMS],
         const result_var *rv = &result_vars[v];
         hsize_t dims[MAX_RANK], chunk[MAX_RANK];
         int chunked = 1, monthly = 0, constrained = 0;
+        const char *extra = "";
         for (int i = 0; i < rv->rank; i++) {
             dims[i] = o->size[rv->dims[i]];
             chunk[i] = i < 2 ? 1 : dims[i];
@@ -570,6 +725,10 @@ static int create_result_vars(output *o, const hid_t scale[NDIMS],
                 monthly = 1;
             if (rv->dims[i] == DIM_TIME_CONSTRAINT)
                 constrained = 1;
+            if (rv->dims[i] == DIM_WEEK)
+                extra = "week_warmup";
+            if (rv->dims[i] == DIM_DISRUPTION)
+                extra = "disruption_kind";
         }
         h5file_dataset_spec s = {rv->name, H5T_IEEE_F64LE, rv->rank, dims,
                                  NULL, chunked ? chunk : NULL,
@@ -583,10 +742,11 @@ static int create_result_vars(output *o, const hid_t scale[NDIMS],
             rc = h5file_describe(o->partial, d, rv->long_name, rv->units,
                                  o->string_type, err);
         char coords[8192];
-        snprintf(coords, sizeof coords, "%s%s%s%s",
+        snprintf(coords, sizeof coords, "%s%s%s%s%s",
                  monthly ? "warmup month_days" : "",
-                 constrained ? CONSTRAINT_COORDINATES : "",
-                 (monthly || constrained) && scenario_coords[0] ? " " : "",
+                 constrained ? CONSTRAINT_COORDINATES : "", extra,
+                 (monthly || constrained || extra[0]) && scenario_coords[0]
+                     ? " " : "",
                  scenario_coords);
         if (rc == 0 && coords[0])
             rc = h5file_attr_string(o->partial, d, "coordinates", coords,
@@ -1167,6 +1327,9 @@ static int output_build(output *o, const model *m, const output_meta *meta,
     o->size[DIM_TOOL_GROUP] = (hsize_t)m->ngroups;
     o->size[DIM_TOOL_STATE] = TOOL_STATE_COUNT;
     o->size[DIM_TIME_CONSTRAINT] = (hsize_t)m->nconstraints;
+    o->size[DIM_WEEK] = (hsize_t)floor(m->horizon_days / 7.0);
+    o->size[DIM_AREA] = (hsize_t)model_area_count(m);
+    o->size[DIM_DISRUPTION] = (hsize_t)m->ndisruptions;
 
     o->start_date = m->start_date;
     o->horizon_days = m->horizon_days;
@@ -1233,6 +1396,8 @@ static int output_build(output *o, const model *m, const output_meta *meta,
         rc = create_month_coordinates(o, m, bounds, scale, err);
     if (rc == 0)
         rc = create_constraint_coordinates(o, m, scale, err);
+    if (rc == 0)
+        rc = create_week_coordinates(o, m, scale, err);
     if (rc == 0)
         rc = create_result_vars(o, scale, coords, err);
     if (rc == 0)
@@ -1359,7 +1524,11 @@ static int check_result(const output *o, const fab_result *r, ws_error *err)
         || r->nproducts < 0 || (hsize_t)r->nproducts != o->size[DIM_PRODUCT]
         || r->ngroups < 0 || (hsize_t)r->ngroups != o->size[DIM_TOOL_GROUP]
         || r->nconstraints < 0
-        || (hsize_t)r->nconstraints != o->size[DIM_TIME_CONSTRAINT])
+        || (hsize_t)r->nconstraints != o->size[DIM_TIME_CONSTRAINT]
+        || r->nweeks < 0 || (hsize_t)r->nweeks != o->size[DIM_WEEK]
+        || r->nareas < 0 || (hsize_t)r->nareas != o->size[DIM_AREA]
+        || r->ndisruptions < 0
+        || (hsize_t)r->ndisruptions != o->size[DIM_DISRUPTION])
         return ws_error_set(err, WS_ESOFTWARE, o->partial, 0, 0,
                             "result shape %d months x %d products x %d groups "
                             "x %d time constraints does not match the file",
@@ -1550,6 +1719,15 @@ int output_set_scenario(output *o, int32_t s, const model *m, ws_error *err)
                             "has %llu: every scenario must have the same",
                             (int)s, (int)m->nconstraints,
                             (unsigned long long)o->size[DIM_TIME_CONSTRAINT]);
+    if ((hsize_t)model_area_count(m) != o->size[DIM_AREA]
+        || (hsize_t)m->ndisruptions != o->size[DIM_DISRUPTION])
+        return ws_error_set(err, WS_EDATA, o->partial, 0, 0,
+                            "scenario %d has %d areas and %d disruptions, "
+                            "scenario 0 %llu and %llu: every scenario must "
+                            "have the same", (int)s,
+                            (int)model_area_count(m), (int)m->ndisruptions,
+                            (unsigned long long)o->size[DIM_AREA],
+                            (unsigned long long)o->size[DIM_DISRUPTION]);
     size_t np = (size_t)m->nproducts, ng = (size_t)m->ngroups;
     size_t most = np > ng ? np : ng;
     double *raw = malloc((np + 1) * sizeof *raw);
@@ -1916,7 +2094,7 @@ static int open_ids(output *o, ws_error *err)
         return h5file_fail(o->partial, err, WS_EIO,
                            "dataset tools has the wrong shape");
     o->size[DIM_TOOL_GROUP] = dims[1];
-    for (int k = DIM_TOOL_STATE; k <= DIM_TIME_CONSTRAINT; k++) {
+    for (int k = DIM_TOOL_STATE; k < NDIMS; k++) {
         hid_t d = H5Dopen2(o->file, dim_names[k], H5P_DEFAULT);
         space = d >= 0 ? H5Dget_space(d) : -1;
         rank = space >= 0 ? H5Sget_simple_extent_dims(space, dims, NULL) : -1;
@@ -2146,6 +2324,8 @@ int output_resume(const char *path, const model *m, const output_meta *meta,
                     || o->size[DIM_PRODUCT] != (hsize_t)m->nproducts
                     || o->size[DIM_TOOL_GROUP] != (hsize_t)m->ngroups
                     || o->size[DIM_TIME_CONSTRAINT] != (hsize_t)m->nconstraints
+                    || o->size[DIM_AREA] != (hsize_t)model_area_count(m)
+                    || o->size[DIM_DISRUPTION] != (hsize_t)m->ndisruptions
                     || (int64_t)o->size[DIM_MONTH] != fab_month_count(m)))
         rc = ws_error_set(err, WS_EUSAGE, o->partial, 0, 0,
                           "cannot resume: the file's shape differs from this run's");

@@ -88,7 +88,7 @@ class EndToEnd(unittest.TestCase):
         util = ds["utilisation"].values
         self.assertTrue(np.all((util >= 0) & (util <= 1)))
         self.assertEqual(ds.attrs["software"], "wafersim")
-        self.assertEqual(int(ds.attrs["format_version"]), 2)
+        self.assertEqual(int(ds.attrs["format_version"]), 3)
         with open(self.scenario, encoding="utf-8") as f:
             self.assertEqual(ds.attrs["scenario_text"], f.read())
         ds.close()

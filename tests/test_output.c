@@ -230,6 +230,20 @@ static fab_result *make_result(uint32_t s, uint32_t r, int32_t nconstraints)
     res->cqt_violations = filled(19, s, r, (size_t)nconstraints);
     res->tool_state_share = shares(s, r, M * G, 0);
     res->mean_tool_state_share = shares(s, r, G, SHARE_MEAN);
+    /* 100 days: 14 weeks; the groups have no area: one area. */
+    res->nweeks = 14;
+    res->nareas = 1;
+    res->bottleneck = 0;
+    res->weekly_wafers_out = filled(20, s, r, 14);
+    res->weekly_wafer_starts = filled(21, s, r, 14);
+    res->ew_wip_wafers = filled(22, s, r, 14);
+    res->ew_wip_plan_wafers = filled(23, s, r, 14);
+    res->ew_wip_vs_plan = filled(24, s, r, 14);
+    res->ew_bottleneck_queue_wafers = filled(25, s, r, 14);
+    res->ew_bottleneck_queue_days = filled(26, s, r, 14);
+    res->ew_bottleneck_queue_growth_days = filled(27, s, r, 14);
+    res->ew_projected_output_wafers = filled(28, s, r, 14);
+    res->ew_projected_shortfall = filled(29, s, r, 14);
     res->lots = calloc(3, sizeof *res->lots);
     ck_assert_ptr_nonnull(res->lots);
     res->nlots = lots_of(s, r, res->lots);
@@ -868,7 +882,7 @@ static void check_root_attributes(hid_t f)
     const char *files[] = {"routes/alpha.csv"}, *texts[] = {"step,group\n"};
     check_attr_strings(f, "input_files", files, 1);
     check_attr_strings(f, "input_texts", texts, 1);
-    ck_assert_int_eq(attr_int(f, "format_version"), 2);
+    ck_assert_int_eq(attr_int(f, "format_version"), 3);
     ck_assert_int_eq(attr_int(f, "replications"), R);
     ck_assert_double_eq(attr_double(f, "horizon_days"), 100.0);
     ck_assert_double_eq(attr_double(f, "warmup_days"), 30.0);
