@@ -294,6 +294,9 @@ struct fab_state {
     int32_t *group_area;        /* [group] */
     double *rpt_area;           /* [product * areas + area], days per lot */
     double bottleneck_capacity; /* tool-days of work per day */
+    double *max_rate;           /* [product]: wafers a day the fab can put
+                                   out at the plan's mix; NaN: no limit */
+    double *projected;          /* [product], scratch of week_close */
     double last_queue_days;
 };
 
@@ -470,6 +473,8 @@ static void state_free(fab_state *s)
     free(s->event_found);
     free(s->group_area);
     free(s->rpt_area);
+    free(s->max_rate);
+    free(s->projected);
     calendar_destroy(s->cal);
 }
 
@@ -840,7 +845,9 @@ static int warning_init(fab_state *s, ws_error *err)
     s->next_week = s->r->nweeks > 0 ? 7.0 : INFINITY;
     s->group_area = calloc((size_t)G + 1, sizeof *s->group_area);
     s->rpt_area = calloc((size_t)P * (size_t)A + 1, sizeof *s->rpt_area);
-    if (!s->group_area || !s->rpt_area)
+    s->max_rate = malloc(((size_t)P + 1) * sizeof *s->max_rate);
+    s->projected = malloc(((size_t)P + 1) * sizeof *s->projected);
+    if (!s->group_area || !s->rpt_area || !s->max_rate || !s->projected)
         return ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
     for (int32_t g = 0; g < G; g++)
         s->group_area[g] = model_group_area(m, g);
@@ -855,7 +862,14 @@ static int warning_init(fab_state *s, ws_error *err)
     }
     capacity_report *cap = NULL;
     int32_t b = m->warning.bottleneck;
+    for (int32_t p = 0; p < P; p++)
+        s->max_rate[p] = NAN;
     if (capacity_analyse(m, CAPACITY_DEFAULT_TARGET, &cap, NULL) == 0) {
+        /* WIP piled up near the end of its route still leaves at the
+         * bottleneck's pace, not all within the horizon. */
+        for (int32_t p = 0; p < P; p++)
+            s->max_rate[p] = cap->max_wafers_per_month[p]
+                             / CAPACITY_DAYS_PER_MONTH;
         if (b < 0)
             b = cap->bottleneck;
         if (b >= 0)
@@ -2830,6 +2844,8 @@ static void week_close(fab_state *s)
     int32_t w = s->week, A = r->nareas, P = m->nproducts;
     double t = 7.0 * (w + 1), x = m->warning.plan_x_factor;
     double H = m->warning.horizon_days, projected = 0.0, planned = 0.0;
+    for (int32_t p = 0; p < P; p++)
+        s->projected[p] = 0.0;
     double *wip = &r->ew_wip_wafers[(size_t)w * (size_t)A];
     double *plan = &r->ew_wip_plan_wafers[(size_t)w * (size_t)A];
     for (int32_t id = 0; id < s->nlots_capacity; id++) {
@@ -2841,8 +2857,11 @@ static void week_close(fab_state *s)
         double left = pl->rpt - (l->step > 0 ? pl->rpt_upto[l->step - 1]
                                              : 0.0);
         if (left * x <= H)
-            projected += l->wafers;
+            s->projected[l->product] += l->wafers;
     }
+    for (int32_t p = 0; p < P; p++)
+        projected += s->max_rate[p] * H < s->projected[p]
+                         ? s->max_rate[p] * H : s->projected[p];
     for (int32_t p = 0; p < P; p++) {
         double rate = plan_rate(s, p, t);
         for (int32_t a = 0; a < A; a++)
