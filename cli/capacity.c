@@ -73,7 +73,7 @@ static int parse_capacity_options(int argc, char **argv, capacity_options *o)
             o->smt2020 = 1;
             break;
         case 'h':
-            fputs(cli_usage_text, stdout);
+            cli_print_usage(stdout);
             return -1;
         default:
             return cli_usage_error("unknown option or missing value: ",

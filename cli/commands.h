@@ -3,8 +3,10 @@
 #ifndef WAFERSIM_COMMANDS_H
 #define WAFERSIM_COMMANDS_H
 
-/* The text of `wafersim --help`. */
-extern const char cli_usage_text[];
+#include <stdio.h>
+
+/* Prints the text of `wafersim --help`. */
+void cli_print_usage(FILE *out);
 
 int command_run(int argc, char **argv);
 int command_sweep(int argc, char **argv);
@@ -12,5 +14,6 @@ int command_validate(int argc, char **argv);
 int command_merge(int argc, char **argv);
 int command_capacity(int argc, char **argv);
 int command_report(int argc, char **argv);
+int command_compare(int argc, char **argv);
 
 #endif

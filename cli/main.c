@@ -14,10 +14,12 @@
 #include "bench.h"
 #include "commands.h"
 
-const char cli_usage_text[] =
+/* Two strings: ISO C guarantees string literals of 4095 bytes only. */
+static const char usage_commands[] =
     "usage: wafersim run SCENARIO [-o OUT.h5] [-r REPLICATIONS] [--seed N]\n"
     "                    [--threads N] [--days N] [--warmup-days N] [-q]\n"
     "                    [--set PATH=VALUE]... [--shard [I/N]] [--resume]\n"
+    "                    [--no-disruptions]\n"
     "       wafersim run --smt2020 DIR [the options of run]\n"
     "       wafersim sweep SCENARIO [the options of run] [--list]\n"
     "       wafersim merge OUT.h5 SHARD.h5...\n"
@@ -26,6 +28,8 @@ const char cli_usage_text[] =
     "                         [-o OUT.h5] [--target-utilisation X]\n"
     "       wafersim bench [--groups N] [--steps N] [--load X] [--days N] [--repeat N]\n"
     "       wafersim report OUT.h5 [-o DIR] [--baseline BASE.h5] [--scenario N]\n"
+    "       wafersim compare BASE.h5 OTHER.h5 [-o OUT.h5] [--scenario N]\n"
+    "                        [--tolerance X] [--sigma K] [--product NAME]\n"
     "       wafersim --help | --version\n"
     "\n"
     "run       simulate SCENARIO (a YAML file, docs/scenario-format.md) and write\n"
@@ -48,7 +52,11 @@ const char cli_usage_text[] =
     "                           SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT\n"
     "      --resume             continue from OUT.h5.partial of a run that was\n"
     "                           interrupted; the result is the same file\n"
-    "  -q, --quiet              no progress on stderr\n"
+    "  -q, --quiet              no progress on stderr\n";
+
+static const char usage_options[] =
+    "      --no-disruptions     leave out the scenario's disruptions: the\n"
+    "                           baseline to compare with (same seed)\n"
     "      --smt2020 DIR        an SMT2020 data set (docs/smt2020.md) as the\n"
     "                           scenario, instead of a SCENARIO file; also for\n"
     "                           validate and capacity\n"
@@ -70,6 +78,8 @@ const char cli_usage_text[] =
     "  -o, --output OUT.h5        also write the results to an HDF5 file\n"
     "report    plots (PNG) and DIR/index.html from a result file, made by the\n"
     "          analysis/ package in Debian's python3 (wafersim report --help)\n"
+    "compare   wafers lost, recovery and early warning of a disrupted run\n"
+    "          against its baseline (wafersim compare --help)\n"
     "bench     simulation speed on a synthetic re-entrant line (wafersim bench --help)\n"
     "\n"
     "exit status: 0 ok, 64 usage, 65 bad scenario, 66 missing input,\n"
@@ -91,6 +101,12 @@ static void print_version(void)
     );
 }
 
+void cli_print_usage(FILE *out)
+{
+    fputs(usage_commands, out);
+    fputs(usage_options, out);
+}
+
 int main(int argc, char **argv)
 {
     /* GSL's default handler aborts; the library checks GSL returns itself. */
@@ -100,13 +116,13 @@ int main(int argc, char **argv)
      * (a full disk) HDF5 1.10 crashes doing so. */
     H5dont_atexit();
     if (argc < 2) {
-        fputs(cli_usage_text, stderr);
+        cli_print_usage(stderr);
         return CLI_EXIT_USAGE;
     }
     const char *command = argv[1];
     if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0 ||
         strcmp(command, "help") == 0) {
-        fputs(cli_usage_text, stdout);
+        cli_print_usage(stdout);
         return 0;
     }
     if (strcmp(command, "--version") == 0) {
@@ -125,6 +141,8 @@ int main(int argc, char **argv)
         return command_capacity(argc - 1, argv + 1);
     if (strcmp(command, "report") == 0)
         return command_report(argc - 1, argv + 1);
+    if (strcmp(command, "compare") == 0)
+        return command_compare(argc - 1, argv + 1);
     if (strcmp(command, "bench") == 0)
         return bench_main(argc - 1, argv + 1);
     return cli_usage_error("unknown command: ", command);

@@ -217,7 +217,7 @@ static int parse_options(int argc, char **argv, int kind, run_options *o)
             o->quiet = 1;
             break;
         case 'h':
-            fputs(cli_usage_text, stdout);
+            cli_print_usage(stdout);
             return -1;
         default:
             return cli_usage_error("unknown option or missing value: ", argv[optind - 1]);
