@@ -312,6 +312,49 @@ class EndToEnd(unittest.TestCase):
             self.assertEqual(r.returncode, 64, (args, r.stderr))
             self.assertEqual(r.stdout, "")
 
+    def test_empty_disruptions_section_changes_nothing(self):
+        """An empty `disruptions:` (or one that never occurs) leaves every
+        dataset as it was; --no-disruptions gives the baseline back."""
+        with open(self.scenario) as f:
+            text = f.read()
+        variants = {
+            "empty": "disruptions: []\n",
+            "never": "disruptions:\n  - {name: q, kind: shutdown, "
+                     "start_day: 10, duration: 5, count: 0}\n",
+            "quake": "disruptions:\n  - {name: q, kind: shutdown, "
+                     "start_day: 100, duration: 20}\n",
+        }
+        out = {}
+        for name, section in variants.items():
+            path = os.path.join(self.tmp.name, name + ".yaml")
+            with open(path, "w") as f:
+                f.write(text + section)
+            out[name] = os.path.join(self.tmp.name, name + ".h5")
+            r = run("run", path, "-o", out[name], "-q")
+            self.assertEqual(r.returncode, 0, r.stderr)
+        base = os.path.join(self.tmp.name, "quake-base.h5")
+        r = run("run", os.path.join(self.tmp.name, "quake.yaml"), "-o", base,
+                "-q", "--no-disruptions")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        import h5py
+        with h5py.File(self.one, "r") as a:
+            for name in ("empty", "base"):
+                path = base if name == "base" else out[name]
+                with h5py.File(path, "r") as b:
+                    for var in ("wafers_out", "cycle_time_days",
+                                "tool_state_share", "weekly_wafers_out",
+                                "ew_wip_vs_plan", "lots/finish_time_days"):
+                        np.testing.assert_array_equal(a[var][()], b[var][()],
+                                                      err_msg=name + var)
+            with h5py.File(out["never"], "r") as b:
+                np.testing.assert_array_equal(a["wafers_out"][()],
+                                              b["wafers_out"][()])
+                self.assertEqual(b["disruption_occurrences"][0, 0, 0], 0)
+            with h5py.File(out["quake"], "r") as b:
+                self.assertEqual(b["disruption_occurrences"][0, 0, 0], 1)
+                self.assertLess(b["wafers_out"][()].sum(),
+                                a["wafers_out"][()].sum())
+
     def test_unwritable_output(self):
         r = run("run", self.scenario, "-r", "1", "-q", "-o",
                 "/nonexistent-dir/x.h5")
