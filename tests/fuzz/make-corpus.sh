@@ -90,6 +90,24 @@ products:
       - {tool_group: DIFF, distribution: normal, mean: 2, cv: 0.1, per: batch}
   S: {wafers_per_month: 1, lot_size: 1, route: *r}
 EOF
+cat >"$out/scenario/seed-disruptions.yaml" <<'EOF'
+tool_groups:
+  G: {tools: 2, area: Litho}
+  H: {tools: 1}
+products:
+  A:
+    wafers_per_month: 1000
+    route:
+      - {tool_group: G, mean: 30}
+      - {tool_group: H, mean: 20, step: etch}
+disruptions:
+  - {name: q, kind: shutdown, start_day: 5, duration: {value: 3, unit: d}, restart_share_per_week: 0.5, requalification: {distribution: uniform, min: 1, max: 2, unit: h}, scrap_wip_share: 0.1, release_share: 0}
+  - {name: s, kind: power_sag, rate_per_year: 3, duration: {value: 2, unit: h}}
+  - {name: o, kind: outage, start_date: 2025-02-01, duration: 4, tool_groups: [G], tools: 1}
+  - {name: m, kind: shortage, start_day: 9, every: 30, count: 3, duration: 5, release_share: 0.5, products: [A], steps: ["A/etch"]}
+  - {name: e, kind: excursion, start_day: 12, duration: 1, steps: ["A/#1"], scrap_share: 0.5, detection_delay: 2}
+early_warning: {plan_x_factor: 2.5, bottleneck: G, horizon: {value: 14, unit: d}}
+EOF
 cat >"$out/scenario/seed-default-routes.yaml" <<'EOF'
 tool_groups: {CLEAN: {tools: 3}, FURNACE: {tools: 7}, CVD: {tools: 3},
   LITHO: {tools: 2}, METRO: {tools: 2}, ETCH: {tools: 4},
