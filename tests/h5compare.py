@@ -20,8 +20,9 @@ def _same_attrs(test, a, b, what, skip=()):
 
 def assert_same_file(test, a_path, b_path, skip_attrs=("command_line",)):
     """Every group and dataset value for value (NaN equal to NaN), with the
-    same shape, type and attributes, and every root attribute but
-    skip_attrs (runs differ in their command line)."""
+    same shape, type and attributes, every group's attributes, and every
+    root attribute but skip_attrs (runs differ in their command line).
+    Not compared: the bytes, and where HDF5 put things in the file."""
     with h5py.File(a_path, "r") as a, h5py.File(b_path, "r") as b:
         names_a, names_b = [], []
         a.visit(names_a.append)
@@ -36,5 +37,7 @@ def assert_same_file(test, a_path, b_path, skip_attrs=("command_line",)):
                     np.testing.assert_array_equal(x, y, err_msg=name)
                 else:
                     test.assertTrue(np.array_equal(x, y), name)
+                _same_attrs(test, a[name], b[name], name)
+            elif isinstance(a[name], h5py.Group):
                 _same_attrs(test, a[name], b[name], name)
         _same_attrs(test, a, b, "root", skip=skip_attrs)

@@ -4,8 +4,10 @@
  * filled), written for some slabs only, and read back: values in their
  * slabs, NaN everywhere else, dimension scales attached, lots appended in
  * call order, attributes present, the summary variables, and the .partial
- * protocol (finish renames, abort removes, a killed writer leaves a
- * readable file, resume and merge give the same contents).  Models with
+ * protocol (PATH.partial links to one of a pair of files and a commit
+ * never writes the linked one; finish renames, abort removes, a killed
+ * writer leaves a readable file, resume, of a plain .partial too, and
+ * merge give the same contents).  Models with
  * and without time constraints: an empty dimension must work throughout.
  */
 #include <check.h>
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,6 +60,38 @@ static void tmp_path(char *buf, size_t size, const char *name)
 static int exists(const char *path)
 {
     return access(path, F_OK) == 0;
+}
+
+/* The whole file at path, malloc'd, its size in *n. */
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+    long size = ftell(f);
+    ck_assert_int_ge(size, 0);
+    rewind(f);
+    char *buf = malloc((size_t)size + 1);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_uint_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    *n = (size_t)size;
+    return buf;
+}
+
+/* The file PATH.partial links to, as a path, into buf. */
+static void linked_file(const char *path, char *buf, size_t size)
+{
+    char partial[160], target[160];
+    snprintf(partial, sizeof partial, "%s.partial", path);
+    struct stat st;
+    ck_assert_int_eq(lstat(partial, &st), 0);
+    ck_assert_msg(S_ISLNK(st.st_mode), "%s is not a link", partial);
+    ssize_t n = readlink(partial, target, sizeof target - 1);
+    ck_assert_int_gt(n, 0);
+    target[n] = '\0';
+    ck_assert_msg(strchr(target, '/') == NULL, "link to %s", target);
+    snprintf(buf, size, "%s/%s", tmpdir, target);
 }
 
 static void add_step(product *p, const char *name, int32_t group,
@@ -1030,6 +1065,8 @@ START_TEST(test_killed_writer_leaves_readable_partial)
     ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
                   "child did not die by SIGKILL (status %d)", status);
     ck_assert(!exists(path));
+    char linked[256];
+    linked_file(path, linked, sizeof linked);
     hid_t f = H5Fopen(partial, H5F_ACC_RDONLY, H5P_DEFAULT);
     ck_assert_int_ge(f, 0);
     size_t n;
@@ -1049,6 +1086,10 @@ START_TEST(test_killed_writer_leaves_readable_partial)
     H5Gclose(g);
     ck_assert_int_ge(H5Fclose(f), 0);
     unlink(partial);
+    snprintf(linked, sizeof linked, "%s.a", partial);
+    unlink(linked);
+    snprintf(linked, sizeof linked, "%s.b", partial);
+    unlink(linked);
     model_destroy(m);
     remove_tmpdir();
 }
@@ -1070,6 +1111,11 @@ START_TEST(test_abort_removes_partial)
     output_abort(o);
     ck_assert(!exists(partial));
     ck_assert(!exists(path));
+    char pair[170];
+    snprintf(pair, sizeof pair, "%s.a", partial);
+    ck_assert(!exists(pair));
+    snprintf(pair, sizeof pair, "%s.b", partial);
+    ck_assert(!exists(pair));
     model_destroy(m);
     remove_tmpdir();
 }
@@ -1220,6 +1266,87 @@ START_TEST(test_resume_carries_everything)
 }
 END_TEST
 
+/* Each commit writes the file not linked and then links it: the file
+ * linked before a commit is the same, byte for byte, after it. */
+START_TEST(test_commit_never_writes_the_linked_file)
+{
+    make_tmpdir();
+    char path[128], before[256], after[256];
+    tmp_path(path, sizeof path, "pair.h5");
+    model *m = make_model(C);
+    output_meta meta = make_meta();
+    output *o = NULL;
+    ws_error err;
+    ck_assert_int_eq(output_create(path, m, &meta, &o, &err), 0);
+    for (int32_t s = 0; s < S; s++)
+        ck_assert_int_eq(output_set_scenario(o, s, m, &err), 0);
+    for (uint32_t t = 0; t < S * R; t++) {
+        linked_file(path, before, sizeof before);
+        size_t n0, n1;
+        char *bytes0 = slurp(before, &n0);
+        write_task(o, t / R, t % R, C);
+        linked_file(path, after, sizeof after);
+        ck_assert_str_ne(before, after);
+        char *bytes1 = slurp(before, &n1);
+        ck_assert_msg(n0 == n1 && memcmp(bytes0, bytes1, n0) == 0,
+                      "commit %u wrote into %s", (unsigned)t, before);
+        free(bytes0);
+        free(bytes1);
+    }
+    ck_assert_int_eq(output_finish(o, NULL, &err), 0);
+    char partial[160];
+    snprintf(partial, sizeof partial, "%s.partial", path);
+    ck_assert(!exists(partial) && !exists(before) && !exists(after));
+    ck_assert(exists(path));
+    unlink(path);
+    model_destroy(m);
+    remove_tmpdir();
+}
+END_TEST
+
+/* A plain PATH.partial, as wafersim wrote before the pair of files, is
+ * resumed: turned into the link form and finished. */
+START_TEST(test_resume_takes_a_plain_partial)
+{
+    make_tmpdir();
+    char path[128], partial[160], linked[256];
+    tmp_path(path, sizeof path, "plain.h5");
+    snprintf(partial, sizeof partial, "%s.partial", path);
+    model *m = make_model(C);
+    output_meta meta = make_meta();
+    output *o = NULL;
+    ws_error err;
+    ws_error_clear(&err);
+    ck_assert_int_eq(output_create(path, m, &meta, &o, &err), 0);
+    for (int32_t s = 0; s < S; s++)
+        ck_assert_int_eq(output_set_scenario(o, s, m, &err), 0);
+    write_task(o, 0, 1, C);
+    output_suspend(o);
+    linked_file(path, linked, sizeof linked);
+    ck_assert_int_eq(unlink(partial), 0);
+    ck_assert_int_eq(rename(linked, partial), 0);
+    char pair[170];
+    snprintf(pair, sizeof pair, "%s.a", partial);
+    unlink(pair);
+    snprintf(pair, sizeof pair, "%s.b", partial);
+    unlink(pair);
+
+    ck_assert_msg(output_resume(path, m, &meta, &o, &err) == 0, "%s",
+                  err.message);
+    linked_file(path, linked, sizeof linked);
+    ck_assert(output_has_replication(o, 0, 1));
+    for (int32_t s = 0; s < S; s++)
+        ck_assert_int_eq(output_set_scenario(o, s, m, &err), 0);
+    write_task(o, 1, 0, C);
+    ck_assert_int_eq(output_finish(o, NULL, &err), 0);
+    check_file(path, C, written_tasks, NWRITTEN);
+    ck_assert(!exists(partial));
+    unlink(path);
+    model_destroy(m);
+    remove_tmpdir();
+}
+END_TEST
+
 /* Two shards of every task, merged: the values of a whole run. */
 START_TEST(test_merge_carries_everything)
 {
@@ -1279,6 +1406,8 @@ static Suite *output_suite(void)
     tcase_add_test(tc, test_rejects_mismatched_results);
     tcase_add_test(tc, test_scenarios_share_time_constraints);
     tcase_add_loop_test(tc, test_resume_carries_everything, 0, 2);
+    tcase_add_test(tc, test_commit_never_writes_the_linked_file);
+    tcase_add_test(tc, test_resume_takes_a_plain_partial);
     tcase_add_loop_test(tc, test_merge_carries_everything, 0, 2);
     suite_add_tcase(s, tc);
     return s;
