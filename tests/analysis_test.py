@@ -157,6 +157,12 @@ class Analysis(unittest.TestCase):
         # The first months (partial March, April, May) are warm-up.
         self.assertEqual([bool(w) for w in ds["warmup"].values], [True] * 3 + [False] * 3)
 
+    def test_summary_takes_a_path(self):
+        pd.testing.assert_frame_equal(wa.summary(self.one),
+                                      wa.summary(wa.load(self.one)))
+        pd.testing.assert_frame_equal(wa.tool_group_summary(self.one),
+                                      wa.tool_group_summary(wa.load(self.one)))
+
     def test_summary_of_a_sweep_agrees_with_h5py(self):
         ds, table = self.check_summary_against_h5py(self.sweep_file)
         self.assertEqual(ds.sizes["scenario"], 3)

@@ -12,6 +12,7 @@ t quantile is computed here from the incomplete beta function).
 """
 
 import math
+import os
 
 import numpy as np
 import pandas as pd
@@ -278,14 +279,23 @@ def _with_swept(table, ds):
     return table
 
 
+def _as_dataset(ds):
+    """A result file's path is loaded; a Dataset is returned as it is."""
+    if isinstance(ds, (str, bytes, os.PathLike)):
+        from . import load
+        return load(ds)
+    return ds
+
+
 def summary(ds, level=0.95, metrics=None):
     """Mean and confidence interval over replications, per scenario and
     product, of monthly output, cycle time and x-factor after the warm-up.
 
     Parameters
     ----------
-    ds : xarray.Dataset
-        From :func:`wafersim_analysis.load` (one run or a sweep).
+    ds : xarray.Dataset or path
+        From :func:`wafersim_analysis.load` (one run or a sweep), or the
+        path of a result file, which is loaded.
     level : float
         Confidence level of the Student-t interval (default 95%).
     metrics : None, "all" or sequence of str
@@ -307,6 +317,7 @@ def summary(ds, level=0.95, metrics=None):
         product.  Tool groups (utilisation, availability, the bottleneck)
         are in :func:`tool_group_summary`.
     """
+    ds = _as_dataset(ds)
     names = _metric_names(ds, metrics)
     per_rep = replication_metrics(ds, names)
     frames = []
@@ -338,8 +349,8 @@ def tool_group_summary(ds, level=0.95):
 
     Parameters
     ----------
-    ds : xarray.Dataset
-        From :func:`wafersim_analysis.load`.
+    ds : xarray.Dataset or path
+        From :func:`wafersim_analysis.load`, or a result file's path.
     level : float
         Confidence level of the Student-t interval (default 95%).
 
@@ -359,6 +370,7 @@ def tool_group_summary(ds, level=0.95):
         scenario's bottleneck:
         ``t[t["bottleneck"]].xs("availability", level="metric")``.
     """
+    ds = _as_dataset(ds)
     per_rep = {"utilisation": ds["mean_utilisation"]}
     if "mean_availability" in ds.variables:
         per_rep["availability"] = ds["mean_availability"]
