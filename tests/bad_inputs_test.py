@@ -48,9 +48,13 @@ MEMORY_LIMIT = 128 * 1024 * 1024
 
 
 def sanitized(binary):
+    """Whether the binary is built with ASan or TSan: GCC links their
+    runtimes dynamically, so look for the imported init symbols."""
     with open(binary, "rb") as f:
         data = f.read()
-    return b"AddressSanitizer" in data or b"ThreadSanitizer" in data
+    return any(mark in data for mark in (b"__asan_init", b"__tsan_init",
+                                         b"AddressSanitizer",
+                                         b"ThreadSanitizer"))
 
 
 def limit_memory():
