@@ -111,6 +111,17 @@ asan_suite() {
     CK_TIMEOUT_MULTIPLIER=4 \
         ctest --test-dir build-asan --output-on-failure -j"$JOBS" --timeout 600 \
         || status=$?
+    # LeakSanitizer sometimes cannot read a thread's registers while the
+    # process exits (llvm-project PR 116555: "a spurious failure"); a log
+    # holding only that line is no report, so it is shown and set aside.
+    local log
+    for log in "$logs"/asan.*; do
+        [ -e "$log" ] || continue
+        if ! grep -qv '^==[0-9]*==Unable to get registers from thread [0-9]*\.$' "$log"; then
+            echo "not a report (spurious LeakSanitizer message): $(cat "$log")"
+            rm -f "$log"
+        fi
+    done
     if compgen -G "$logs/asan.*" >/dev/null; then
         local reports=("$logs"/asan.*)
         echo "sanitizer reports from ${#reports[@]} processes; the first 10:"
