@@ -14,25 +14,7 @@
 #include "models/fab.h"
 #include "models/model.h"
 #include "sim/stats.h"
-
-static dist make_dist(enum dist_kind kind, double a)
-{
-    dist d;
-    double p[3] = {a, 0.0, 0.0};
-    char why[128];
-    ck_assert_msg(dist_init(&d, kind, p, why, sizeof why) == 0, "%s", why);
-    return d;
-}
-
-static dist constant(double days)
-{
-    return make_dist(DIST_CONSTANT, days);
-}
-
-static dist exponential(double mean_days)
-{
-    return make_dist(DIST_EXPONENTIAL, mean_days);
-}
+#include "test_dists.h"
 
 static fab_result *run(const model *m, uint32_t replication)
 {
