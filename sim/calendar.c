@@ -56,12 +56,25 @@ typedef struct payload {
     int64_t tag;
 } payload;
 
-struct calendar {
+/* One heap per lane.  The key order is global (time, then the sequence
+ * shared by all lanes), so which lane an event goes to changes no result,
+ * only how deep the sifts are. */
+typedef struct lane {
     heap_key *heap;
-    payload *slots;
-    uint32_t *free_slots;   /* stack of unused slots */
     size_t size;
     size_t capacity;
+} lane;
+
+/* Above every real key: its time bits would be a NaN. */
+#define KEY_NONE (~(heap_key)0)
+
+struct calendar {
+    heap_key tops[CALENDAR_LANES];  /* each lane's earliest key or KEY_NONE */
+    lane lanes[CALENDAR_LANES];
+    payload *slots;
+    uint32_t *free_slots;   /* stack of unused slots */
+    size_t size;            /* over all lanes */
+    size_t capacity;        /* of slots */
     uint64_t next_seq;
     double now;
 };
@@ -81,10 +94,17 @@ calendar *calendar_create(size_t initial_capacity)
         initial_capacity = CALENDAR_MIN_CAPACITY;
     if (initial_capacity > MAX_PENDING)
         initial_capacity = MAX_PENDING;
-    cal->heap = malloc(initial_capacity * sizeof *cal->heap);
+    int ok = 1;
+    for (int l = 0; l < CALENDAR_LANES; l++) {
+        lane *ln = &cal->lanes[l];
+        /* Lane 0 takes the bulk; the others start small and double. */
+        ln->capacity = l == 0 ? initial_capacity : CALENDAR_MIN_CAPACITY;
+        ln->heap = malloc(ln->capacity * sizeof *ln->heap);
+        ok = ok && ln->heap != NULL;
+    }
     cal->slots = malloc(initial_capacity * sizeof *cal->slots);
     cal->free_slots = malloc(initial_capacity * sizeof *cal->free_slots);
-    if (!cal->heap || !cal->slots || !cal->free_slots) {
+    if (!ok || !cal->slots || !cal->free_slots) {
         calendar_destroy(cal);
         return NULL;
     }
@@ -97,7 +117,8 @@ void calendar_destroy(calendar *cal)
 {
     if (cal == NULL)
         return;
-    free(cal->heap);
+    for (int l = 0; l < CALENDAR_LANES; l++)
+        free(cal->lanes[l].heap);
     free(cal->slots);
     free(cal->free_slots);
     free(cal);
@@ -106,6 +127,10 @@ void calendar_destroy(calendar *cal)
 void calendar_reset(calendar *cal)
 {
     cal->size = 0;
+    for (int l = 0; l < CALENDAR_LANES; l++) {
+        cal->lanes[l].size = 0;
+        cal->tops[l] = KEY_NONE;
+    }
     /* Restarting the sequence makes a reset calendar behave exactly like a
      * new one, so reusing it across replications changes no result. */
     cal->next_seq = 0;
@@ -115,16 +140,12 @@ void calendar_reset(calendar *cal)
         cal->free_slots[i] = (uint32_t)(cal->capacity - 1 - i);
 }
 
-static int calendar_grow(calendar *cal)
+static int slots_grow(calendar *cal)
 {
     size_t old = cal->capacity;
     if (old >= MAX_PENDING)
         return WS_ENOMEM;
     size_t capacity = old * 2 < MAX_PENDING ? old * 2 : MAX_PENDING;
-    heap_key *heap = realloc(cal->heap, capacity * sizeof *heap);
-    if (heap == NULL)
-        return WS_ENOMEM;
-    cal->heap = heap;
     payload *slots = realloc(cal->slots, capacity * sizeof *slots);
     if (slots == NULL)
         return WS_ENOMEM;
@@ -141,22 +162,50 @@ static int calendar_grow(calendar *cal)
     return 0;
 }
 
-int calendar_push(calendar *cal, double time, int32_t kind, int32_t subject,
-                  int64_t tag)
+static int lane_grow(lane *ln)
+{
+    /* A lane never holds more than the slots, which are capped. */
+    size_t capacity = ln->capacity * 2;
+    heap_key *heap = realloc(ln->heap, capacity * sizeof *heap);
+    if (heap == NULL)
+        return WS_ENOMEM;
+    ln->heap = heap;
+    ln->capacity = capacity;
+    return 0;
+}
+
+int calendar_reserve(calendar *cal, uint64_t *seq)
+{
+    if (cal->next_seq >> (64 - SLOT_BITS) != 0)
+        return WS_ESOFTWARE;
+    *seq = cal->next_seq++;
+    return 0;
+}
+
+/* Inserts the event with sequence number seq, which the caller checked. */
+static int push_event(calendar *cal, int lane_index, double time, uint64_t seq,
+                      int32_t kind, int32_t subject, int64_t tag)
 {
     /* The negated test also catches NaN, which compares false with all. */
-    if (!(time >= cal->now) || cal->next_seq >> (64 - SLOT_BITS) != 0)
+    if (!(time >= cal->now) || lane_index < 0 || lane_index >= CALENDAR_LANES)
         return WS_ESOFTWARE;
     if (cal->size == cal->capacity) {
-        int rc = calendar_grow(cal);
+        int rc = slots_grow(cal);
+        if (rc != 0)
+            return rc;
+    }
+    lane *ln = &cal->lanes[lane_index];
+    if (ln->size == ln->capacity) {
+        int rc = lane_grow(ln);
         if (rc != 0)
             return rc;
     }
     uint32_t slot = cal->free_slots[cal->capacity - 1 - cal->size];
+    cal->size++;
     cal->slots[slot] = (payload){kind, subject, tag};
-    heap_key key = key_make(time, cal->next_seq++ << SLOT_BITS | slot);
-    heap_key *heap = cal->heap;
-    size_t i = cal->size++;
+    heap_key key = key_make(time, seq << SLOT_BITS | slot);
+    heap_key *heap = ln->heap;
+    size_t i = ln->size++;
     while (i > 0) {
         size_t parent = (i - 1) / 2;
         if (!key_before(&key, &heap[parent]))
@@ -165,49 +214,99 @@ int calendar_push(calendar *cal, double time, int32_t kind, int32_t subject,
         i = parent;
     }
     heap[i] = key;
+    if (i == 0)
+        cal->tops[lane_index] = key;
     return 0;
+}
+
+int calendar_push_lane(calendar *cal, int lane_index, double time,
+                       int32_t kind, int32_t subject, int64_t tag)
+{
+    if (cal->next_seq >> (64 - SLOT_BITS) != 0)
+        return WS_ESOFTWARE;
+    int rc = push_event(cal, lane_index, time, cal->next_seq, kind, subject,
+                        tag);
+    if (rc == 0)
+        cal->next_seq++;
+    return rc;
+}
+
+int calendar_push_reserved(calendar *cal, int lane_index, double time,
+                           uint64_t seq, int32_t kind, int32_t subject,
+                           int64_t tag)
+{
+    if (seq >= cal->next_seq)
+        return WS_ESOFTWARE;
+    return push_event(cal, lane_index, time, seq, kind, subject, tag);
+}
+
+int calendar_push(calendar *cal, double time, int32_t kind, int32_t subject,
+                  int64_t tag)
+{
+    return calendar_push_lane(cal, 0, time, kind, subject, tag);
 }
 
 int calendar_pop(calendar *cal, calendar_event *out)
 {
-    heap_key *heap = cal->heap;
-
     if (cal->size == 0)
         return 0;
-    uint32_t slot = (uint32_t)((uint64_t)heap[0] & SLOT_MASK);
-    cal->now = key_time(heap[0]);
+    int best = 0;
+    for (int l = 1; l < CALENDAR_LANES; l++)
+        best = key_before(&cal->tops[l], &cal->tops[best]) ? l : best;
+    lane *ln = &cal->lanes[best];
+    heap_key *heap = ln->heap;
+    heap_key top = heap[0];
+    uint32_t slot = (uint32_t)((uint64_t)top & SLOT_MASK);
+    cal->now = key_time(top);
     if (out != NULL) {
         const payload *p = &cal->slots[slot];
         out->time = cal->now;
-        out->seq = (uint64_t)heap[0] >> SLOT_BITS;
+        out->seq = (uint64_t)top >> SLOT_BITS;
         out->kind = p->kind;
         out->subject = p->subject;
         out->tag = p->tag;
     }
-    size_t n = --cal->size;
-    cal->free_slots[cal->capacity - 1 - n] = slot;
-    if (n == 0)
+    cal->size--;
+    cal->free_slots[cal->capacity - 1 - cal->size] = slot;
+    size_t n = --ln->size;
+    if (n == 0) {
+        cal->tops[best] = KEY_NONE;
         return 1;
+    }
+    /* Floyd's pop: the hole goes down to a leaf taking the smaller child
+     * at each level, with no test against the last key, which is nearly
+     * always due late and would sink that far anyway; then the last key
+     * rises from there.  The key past the end is a sentinel, so a
+     * missing right child never wins. */
     heap_key last = heap[n];
+    heap[n] = KEY_NONE;
     size_t i = 0;
-    for (;;) {
-        size_t child = 2 * i + 1;
-        if (child >= n)
-            break;
-        if (child + 1 < n)
-            child += (size_t)key_before(&heap[child + 1], &heap[child]);
-        if (!key_before(&heap[child], &last))
-            break;
+    for (size_t child = 1; child < n; child = 2 * i + 1) {
+        child += (size_t)key_before(&heap[child + 1], &heap[child]);
         heap[i] = heap[child];
         i = child;
     }
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!key_before(&last, &heap[parent]))
+            break;
+        heap[i] = heap[parent];
+        i = parent;
+    }
     heap[i] = last;
+    cal->tops[best] = heap[0];
     return 1;
 }
 
 double calendar_peek_time(const calendar *cal)
 {
-    return cal->size > 0 ? key_time(cal->heap[0]) : INFINITY;
+    if (cal->size == 0)
+        return INFINITY;
+    heap_key best = cal->tops[0];
+    for (int l = 1; l < CALENDAR_LANES; l++)
+        if (key_before(&cal->tops[l], &best))
+            best = cal->tops[l];
+    return key_time(best);
 }
 
 double calendar_now(const calendar *cal)

@@ -117,6 +117,126 @@ START_TEST(test_interleaved_matches_reference)
 }
 END_TEST
 
+/* Interleaved pushes to random lanes, some of them reserved earlier and
+ * pushed later, against a linear-scan reference: the order is (time,
+ * sequence) whatever the lane, and a reserved event comes out where a
+ * push at its reservation would have put it. */
+START_TEST(test_lanes_and_reservations_keep_one_order)
+{
+    enum { CAP = 4096, STEPS = 60000 };
+    calendar *cal = calendar_create(8);
+    struct pend {
+        double time;
+        uint64_t seq;
+        int32_t index;
+        int pushed;
+    } *pending = malloc(CAP * sizeof *pending);
+    size_t npending = 0;
+    int32_t next_index = 0;
+    uint64_t next_seq = 0;
+    double now = 0.0;
+
+    ck_assert_ptr_nonnull(cal);
+    ck_assert_ptr_nonnull(pending);
+    test_rand_state = 11;
+    for (int step = 0; step < STEPS; step++) {
+        unsigned r = (unsigned)(test_rand() % 100);
+        if (npending == 0 || (npending < CAP && r < 50)) {
+            /* A new event: pushed now, or reserved for later. */
+            double t = now + floor(test_uniform() * 16.0) * 0.25;
+            struct pend *p = &pending[npending++];
+            p->time = t;
+            p->index = next_index++;
+            p->pushed = (int)(test_rand() % 3) != 0;
+            if (p->pushed) {
+                int lane = (int)(test_rand() % CALENDAR_LANES);
+                ck_assert_int_eq(calendar_push_lane(cal, lane, t, 2, p->index,
+                                                    p->index), 0);
+                p->seq = next_seq++;
+            } else {
+                ck_assert_int_eq(calendar_reserve(cal, &p->seq), 0);
+                ck_assert_uint_eq(p->seq, next_seq++);
+            }
+            continue;
+        }
+        if (r < 70) {
+            /* Push a reserved one (its time never lies in the past: the
+             * reference pops it before anything later). */
+            for (size_t k = 0; k < npending; k++)
+                if (!pending[k].pushed) {
+                    int lane = (int)(test_rand() % CALENDAR_LANES);
+                    ck_assert_int_eq(calendar_push_reserved(cal, lane,
+                                         pending[k].time, pending[k].seq, 2,
+                                         pending[k].index, pending[k].index),
+                                     0);
+                    pending[k].pushed = 1;
+                    break;
+                }
+            continue;
+        }
+        /* Pop: the earliest (time, seq) of all, once it is pushed. */
+        size_t best = 0;
+        for (size_t k = 1; k < npending; k++)
+            if (pending[k].time < pending[best].time
+                || (pending[k].time == pending[best].time
+                    && pending[k].seq < pending[best].seq))
+                best = k;
+        if (!pending[best].pushed) {
+            ck_assert_int_eq(calendar_push_reserved(cal, 0, pending[best].time,
+                                                    pending[best].seq, 2,
+                                                    pending[best].index,
+                                                    pending[best].index), 0);
+            pending[best].pushed = 1;
+        }
+        calendar_event ev;
+        ck_assert_int_eq(calendar_pop(cal, &ev), 1);
+        ck_assert_double_eq(ev.time, pending[best].time);
+        ck_assert_int_eq(ev.subject, pending[best].index);
+        ck_assert_int_eq(ev.tag, pending[best].index);
+        ck_assert_uint_eq(ev.seq, pending[best].seq);
+        now = ev.time;
+        pending[best] = pending[--npending];
+    }
+    free(pending);
+    calendar_destroy(cal);
+}
+END_TEST
+
+START_TEST(test_lane_and_reservation_errors)
+{
+    calendar *cal = calendar_create(0);
+    calendar_event ev;
+    uint64_t seq;
+
+    ck_assert_ptr_nonnull(cal);
+    ck_assert_int_eq(calendar_push_lane(cal, -1, 1.0, 0, 0, 0), WS_ESOFTWARE);
+    ck_assert_int_eq(calendar_push_lane(cal, CALENDAR_LANES, 1.0, 0, 0, 0),
+                     WS_ESOFTWARE);
+    /* A sequence number not handed out yet. */
+    ck_assert_int_eq(calendar_push_reserved(cal, 0, 1.0, 0, 0, 0, 0),
+                     WS_ESOFTWARE);
+    ck_assert_int_eq(calendar_reserve(cal, &seq), 0);
+    ck_assert_uint_eq(seq, 0);
+    ck_assert_int_eq(calendar_push_lane(cal, 1, 3.0, 0, 1, 0), 0);
+    ck_assert_int_eq(calendar_push_reserved(cal, 2, 3.0, seq, 0, 2, 0), 0);
+    ck_assert_uint_eq(calendar_size(cal), 2);
+    /* Equal times: the reservation came first. */
+    ck_assert_double_eq(calendar_peek_time(cal), 3.0);
+    ck_assert_int_eq(calendar_pop(cal, &ev), 1);
+    ck_assert_int_eq(ev.subject, 2);
+    /* In the past, or not a time. */
+    ck_assert_int_eq(calendar_reserve(cal, &seq), 0);
+    ck_assert_int_eq(calendar_push_reserved(cal, 0, 2.0, seq, 0, 3, 0),
+                     WS_ESOFTWARE);
+    ck_assert_int_eq(calendar_push_reserved(cal, 0, NAN, seq, 0, 3, 0),
+                     WS_ESOFTWARE);
+    ck_assert_int_eq(calendar_pop(cal, &ev), 1);
+    ck_assert_int_eq(ev.subject, 1);
+    ck_assert_int_eq(calendar_pop(cal, &ev), 0);
+    calendar_destroy(cal);
+}
+END_TEST
+
 START_TEST(test_ties_pop_in_insertion_order)
 {
     calendar *cal = calendar_create(4);
@@ -268,6 +388,8 @@ static Suite *calendar_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_random_times_pop_sorted);
     tcase_add_test(tc, test_interleaved_matches_reference);
+    tcase_add_test(tc, test_lanes_and_reservations_keep_one_order);
+    tcase_add_test(tc, test_lane_and_reservation_errors);
     tcase_add_test(tc, test_ties_pop_in_insertion_order);
     tcase_add_test(tc, test_rejects_past_and_nan);
     tcase_add_test(tc, test_grows_beyond_initial_capacity);
