@@ -137,7 +137,7 @@ int bench_main(int argc, char **argv)
         return 71;
     }
     fab_options fo = {.scenario = 0, .record_lots = 0};
-    uint64_t steps = 0, events = 0;
+    uint64_t steps = 0, events = 0, deferred = 0;
     int status = 0;
     for (int i = 0; i < n; i++) {
         fab_result *r;
@@ -150,6 +150,7 @@ int bench_main(int argc, char **argv)
         secs[i] = seconds_now() - t0;
         steps = r->lot_steps;
         events = r->events;
+        deferred = r->deferred_arrivals;
         rate[i] = (double)steps / secs[i];
         fab_result_destroy(r);
     }
@@ -176,6 +177,8 @@ int bench_main(int argc, char **argv)
                spec.horizon_days, n);
         printf("lot-steps        %llu per run (%llu events)\n",
                (unsigned long long)steps, (unsigned long long)events);
+        printf("deferred         %llu arrivals per run needed no event\n",
+               (unsigned long long)deferred);
         printf("seconds          median %.3f (min %.3f, max %.3f)\n",
                secs[n / 2], secs[0], secs[n - 1]);
         printf("lot-steps/s      median %.3g (min %.3g, max %.3g)\n",

@@ -65,6 +65,7 @@ enum event_kind {
     EVENT_ARRIVE,       /* subject: lot, after transport */
     EVENT_BATCH_WAIT,   /* subject: group */
     EVENT_CONWIP_START, /* subject: product */
+    /* Disruption events, last: deferred arrivals become events first. */
     EVENT_DISRUPT,      /* subject: disruption; tag: occurrence number */
     EVENT_DISRUPT_END,  /* subject: occurrence (result event) */
     EVENT_HALT_END,     /* subject: tool; tag: occurrence */
@@ -92,7 +93,9 @@ typedef struct lot {
     int64_t record;         /* index into result->lots, -1 if not kept */
     double release_day;
     double due_day;         /* INFINITY when none */
-    double arrival_day;     /* at the current queue */
+    double arrival_day;     /* at the current queue, or when it will
+                               arrive there (deferred arrival) */
+    uint64_t arrive_seq;    /* deferred arrival: its calendar sequence */
     int32_t dedication_step[LOT_MAX_DEDICATIONS];
     int32_t dedication_tool[LOT_MAX_DEDICATIONS];
     int32_t window[LOT_MAX_WINDOWS];        /* constraint */
@@ -163,6 +166,9 @@ typedef struct group_state {
     int rest_fifo;
     int rest_setup_fifo;
     int32_t first_tool;
+    int32_t inbound_head;   /* deferred arrivals, by (arrival_day,
+                               arrive_seq), linked by lot.next / lot.prev */
+    int32_t inbound_tail;
     double batch_wait_at;   /* pending EVENT_BATCH_WAIT, INFINITY: none */
     int all_fit;            /* every lot fits every tool (no setups or
                                dedications on the group) */
@@ -206,6 +212,9 @@ struct fab_state {
     fab_result *r;
     int record_lots;
     calendar *cal;
+    double now;                 /* the event being handled: its time */
+    uint64_t now_seq;           /* and its calendar sequence */
+    int defer_arrivals;
     uint32_t scenario;
     uint32_t replication;
     const atomic_int *stop;
@@ -299,6 +308,28 @@ struct fab_state {
     double *projected;          /* [product], scratch of week_close */
     double last_queue_days;
 };
+
+/* Calendar lanes by event kind (see calendar_push_lane): transport
+ * arrivals and the short waits of cascades and setups are most of the
+ * events and live minutes; job ends live hours; breakdowns, maintenance,
+ * releases and disruptions are few and due far ahead.  Apart, the busy
+ * heaps stay shallow. */
+static const int8_t event_lane[] = {
+    [EVENT_RELEASE] = 0,      [EVENT_JOB_DONE] = 2,
+    [EVENT_SETUP_DONE] = 1,   [EVENT_ENTRY_FREE] = 1,
+    [EVENT_DOWN_DUE] = 0,     [EVENT_UP] = 0,
+    [EVENT_ARRIVE] = 1,       [EVENT_BATCH_WAIT] = 1,
+    [EVENT_CONWIP_START] = 0, [EVENT_DISRUPT] = 0,
+    [EVENT_DISRUPT_END] = 0,  [EVENT_HALT_END] = 0,
+    [EVENT_DETECT] = 0,
+};
+
+static int schedule(fab_state *s, double time, enum event_kind kind,
+                    int32_t subject, int64_t tag)
+{
+    return calendar_push_lane(s->cal, event_lane[kind], time, (int32_t)kind,
+                              subject, tag);
+}
 
 int32_t fab_month_count(const model *m)
 {
@@ -728,6 +759,7 @@ static int tools_init(fab_state *s, const fab_options *opt,
         group_state *gs = &s->groups[g];
         int32_t n = tg->tools;
         gs->queue_head = gs->queue_tail = -1;
+        gs->inbound_head = gs->inbound_tail = -1;
         gs->first_tool = t;
         gs->batch_wait_at = INFINITY;
         gs->simple = group_is_simple(m, g);
@@ -949,6 +981,7 @@ static int state_init(fab_state *s, const model *m, const fab_options *opt,
         return rc;
     if ((rc = tools_init(s, opt, replication, err)) != 0)
         return rc;
+    s->defer_arrivals = !opt->eager_arrivals;
     if (m->has_transport) {
         s->transport_rng = stream_create(m->seed, opt->stream_scenario,
                                          replication, STREAM_TRANSPORT);
@@ -1446,7 +1479,7 @@ static int32_t select_batch(fab_state *s, group_state *g, int32_t tool_id,
     if (lead < 0) {
         if (wake < g->batch_wait_at) {
             g->batch_wait_at = wake;
-            int rc = calendar_push(s->cal, wake, EVENT_BATCH_WAIT,
+            int rc = schedule(s, wake, EVENT_BATCH_WAIT,
                                    t->group, 0);
             if (rc != 0)
                 return rc;
@@ -1560,10 +1593,10 @@ static int job_start(fab_state *s, int32_t tool_id, const int32_t *ids,
     t->jobs = jid;
     t->njobs++;
     j->stamp = ++s->stamp;
-    int rc = calendar_push(s->cal, j->end, EVENT_JOB_DONE, jid, j->stamp);
+    int rc = schedule(s, j->end, EVENT_JOB_DONE, jid, j->stamp);
     if (rc == 0 && setup > 0.0) {
         t->in_setup = 1;
-        rc = calendar_push(s->cal, j->setup_end, EVENT_SETUP_DONE, tool_id,
+        rc = schedule(s, j->setup_end, EVENT_SETUP_DONE, tool_id,
                            t->version);
     }
     if (rc == 0 && tg->cascade > 1) {
@@ -1580,7 +1613,7 @@ static int job_start(fab_state *s, int32_t tool_id, const int32_t *ids,
             t->entry_job = -1;
             t->entry_blocked = 1;
             t->entry_free_at = entry;
-            rc = calendar_push(s->cal, entry, EVENT_ENTRY_FREE, tool_id,
+            rc = schedule(s, entry, EVENT_ENTRY_FREE, tool_id,
                                t->version);
         }
     }
@@ -1589,8 +1622,8 @@ static int job_start(fab_state *s, int32_t tool_id, const int32_t *ids,
     return rc;
 }
 
-/* Offers tool t work from its group's queue until it can take no more. */
-static int tool_offer(fab_state *s, int32_t tool_id, double now)
+/* Gives tool t work from its group's queue until it can take no more. */
+static int tool_take_work(fab_state *s, int32_t tool_id, double now)
 {
     tool *t = &s->tools[tool_id];
     group_state *g = &s->groups[t->group];
@@ -1624,6 +1657,24 @@ static int tool_offer(fab_state *s, int32_t tool_id, double now)
     return 0;
 }
 
+static void inbound_drain(fab_state *s, int32_t gi, double t, uint64_t seq);
+static int inbound_flush(fab_state *s, int32_t gi);
+
+/* Offers tool t work.  Lots that arrived meanwhile join the queue first;
+ * if a tool of the group is still available afterwards, lots on their
+ * way to it must arrive as events (see "Deferred arrivals"). */
+static int tool_offer(fab_state *s, int32_t tool_id, double now)
+{
+    int32_t gi = s->tools[tool_id].group;
+    group_state *g = &s->groups[gi];
+    if (g->inbound_head >= 0)
+        inbound_drain(s, gi, s->now, s->now_seq);
+    int rc = tool_take_work(s, tool_id, now);
+    if (rc == 0 && g->inbound_head >= 0 && g->navail > 0)
+        rc = inbound_flush(s, gi);
+    return rc;
+}
+
 /* Offers every available tool of group g work, the top of the stack
  * first.  A tool that starts leaves the stack above the ones still to
  * visit, so walking down is safe. */
@@ -1647,6 +1698,138 @@ static int step_is_blocked(const fab_state *s, const lot *l);
 static void lot_hold(fab_state *s, int32_t id, double now);
 static int32_t release_cut(const fab_state *s, int32_t p, double *share);
 
+/* Lot id joins the queue of group gi, its current step's, at `now`. */
+static void lot_enqueue(fab_state *s, int32_t gi, int32_t id, double now)
+{
+    lot *l = &s->lots[id];
+    const route_step *st = lot_step(s, l);
+    group_state *g = &s->groups[gi];
+    l->tool = -1;
+    if (st->same_tool_as >= 0)
+        for (int i = 0; i < l->ndedications; i++)
+            if (l->dedication_step[i] == l->step) {
+                l->tool = l->dedication_tool[i];
+                break;
+            }
+    l->arrival_day = now;
+    queue_insert(s, g, &s->m->groups[gi], id, now);
+    g->batch_none_ready = 0;
+}
+
+/* ---- Deferred arrivals ---------------------------------------------------
+ *
+ * A lot that leaves for a group with no available tool will, when its
+ * transport ends, only join the queue, as long as no tool of the group
+ * stays available meanwhile.  Such a lot reserves the calendar sequence
+ * number its arrival event would have had and waits on the group's
+ * inbound list instead; it joins the queue when anything next reads the
+ * queue (inbound_drain), with exactly the order against other events
+ * that the event would have given.  A tool that frees up mostly takes the
+ * next lot at once; only when one stays available after its offer do the
+ * lots still on their way become events after all (inbound_flush), and
+ * before a disruption acts, all of them do.  About
+ * half of the transports of a loaded fab need no event, and the results
+ * are bit for bit those of an event per transport (fab_options
+ * .eager_arrivals, which the tests compare). */
+
+/* Lot l's deferred arrival comes before the event (t, seq). */
+static int arrives_before(const lot *l, double t, uint64_t seq)
+{
+    return l->arrival_day < t || (l->arrival_day == t && l->arrive_seq < seq);
+}
+
+static void inbound_add(fab_state *s, group_state *g, int32_t id)
+{
+    lot *lots = s->lots, *l = &lots[id];
+    int32_t after = g->inbound_tail;
+    while (after >= 0
+           && !arrives_before(&lots[after], l->arrival_day, l->arrive_seq))
+        after = lots[after].prev;
+    l->prev = after;
+    l->next = after >= 0 ? lots[after].next : g->inbound_head;
+    if (after >= 0)
+        lots[after].next = id;
+    else
+        g->inbound_head = id;
+    if (l->next >= 0)
+        lots[l->next].prev = id;
+    else
+        g->inbound_tail = id;
+}
+
+static int32_t inbound_pop(fab_state *s, group_state *g)
+{
+    int32_t id = g->inbound_head;
+    lot *l = &s->lots[id];
+    g->inbound_head = l->next;
+    if (l->next >= 0)
+        s->lots[l->next].prev = -1;
+    else
+        g->inbound_tail = -1;
+    l->next = l->prev = -1;
+    return id;
+}
+
+/* Lots that arrive at group gi before the event (t, seq) join its queue,
+ * in the order of their arrivals. */
+static void inbound_drain(fab_state *s, int32_t gi, double t, uint64_t seq)
+{
+    group_state *g = &s->groups[gi];
+    while (g->inbound_head >= 0
+           && arrives_before(&s->lots[g->inbound_head], t, seq)) {
+        int32_t id = inbound_pop(s, g);
+        lot_enqueue(s, gi, id, s->lots[id].arrival_day);
+    }
+}
+
+/* The lots still on their way to group gi become arrival events. */
+static int inbound_flush(fab_state *s, int32_t gi)
+{
+    group_state *g = &s->groups[gi];
+    inbound_drain(s, gi, s->now, s->now_seq);
+    while (g->inbound_head >= 0) {
+        int32_t id = inbound_pop(s, g);
+        const lot *l = &s->lots[id];
+        int rc = calendar_push_reserved(s->cal, event_lane[EVENT_ARRIVE],
+                                        l->arrival_day, l->arrive_seq,
+                                        EVENT_ARRIVE, id, 0);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int inbound_flush_all(fab_state *s)
+{
+    int rc = 0;
+    for (int32_t g = 0; g < s->m->ngroups && rc == 0; g++)
+        if (s->groups[g].inbound_head >= 0)
+            rc = inbound_flush(s, g);
+    return rc;
+}
+
+/* Lot id leaves now for its step's group and arrives at `at`: deferred
+ * when the arrival would only queue it (no tool available, and neither
+ * doomed nor held, which only disruption events change). */
+static int lot_transport(fab_state *s, int32_t id, double at)
+{
+    lot *l = &s->lots[id];
+    int32_t gi = lot_step(s, l)->tool_group;
+    group_state *g = &s->groups[gi];
+    l->where = LOT_TRANSIT;
+    if (s->defer_arrivals && g->navail == 0 && !lot_doomed(s, l)
+        && !step_is_blocked(s, l)) {
+        int rc = calendar_reserve(s->cal, &l->arrive_seq);
+        if (rc != 0)
+            return rc;
+        l->arrival_day = at;
+        inbound_add(s, g, id);
+        s->r->deferred_arrivals++;
+        return 0;
+    }
+    return schedule(s, at, EVENT_ARRIVE, id, 0);
+}
+
 /* The lot joins the queue of its current step's group and, when a tool
  * is free for it, starts.  Free tools had nothing they could take before
  * (except batches that wait), so a lot that arrives to a free tool that
@@ -1663,16 +1846,9 @@ static int lot_arrive(fab_state *s, int32_t id, double now)
     const route_step *st = lot_step(s, l);
     int32_t gi = st->tool_group;
     group_state *g = &s->groups[gi];
-    l->tool = -1;
-    if (st->same_tool_as >= 0)
-        for (int i = 0; i < l->ndedications; i++)
-            if (l->dedication_step[i] == l->step) {
-                l->tool = l->dedication_tool[i];
-                break;
-            }
-    l->arrival_day = now;
-    queue_insert(s, g, &s->m->groups[gi], id, now);
-    g->batch_none_ready = 0;
+    if (g->inbound_head >= 0)
+        inbound_drain(s, gi, s->now, s->now_seq);
+    lot_enqueue(s, gi, id, now);
     if (g->navail == 0)
         return 0;
     if (s->m->groups[gi].batching)
@@ -1805,11 +1981,10 @@ static int lot_advance(fab_state *s, int32_t id, int32_t next, int moved,
         l->dedication_step[i] = l->dedication_step[l->ndedications];
         l->dedication_tool[i] = l->dedication_tool[l->ndedications];
     }
-    if (s->transport_rng && moved) {
-        l->where = LOT_TRANSIT;
-        double d = dist_sample(&s->m->transport, s->transport_rng);
-        return calendar_push(s->cal, now + d, EVENT_ARRIVE, id, 0);
-    }
+    if (s->transport_rng && moved)
+        return lot_transport(s, id,
+                             now + dist_sample(&s->m->transport,
+                                               s->transport_rng));
     return lot_arrive(s, id, now);
 }
 
@@ -1935,7 +2110,7 @@ static int release_event(fab_state *s, int32_t stream, int64_t number,
     else
         next = now + dist_sample(st->interarrival, st->rng);
     if (next < s->m->horizon_days && (st->count < 0 || number + 1 < st->count)) {
-        int rc = calendar_push(s->cal, next, EVENT_RELEASE, stream, number + 1);
+        int rc = schedule(s, next, EVENT_RELEASE, stream, number + 1);
         if (rc != 0)
             return rc;
     }
@@ -2009,7 +2184,7 @@ static int breakdown_start(fab_state *s, tool *t, int32_t d, double now)
     tool_suspend(s, t, now);
     tool_update_state(s, t, now);
     tool_refresh(s, t);
-    return calendar_push(s->cal, now + dist_sample(&dt->duration, t->rng),
+    return schedule(s, now + dist_sample(&dt->duration, t->rng),
                          EVENT_UP, (int32_t)(t - s->tools), 0);
 }
 
@@ -2026,7 +2201,7 @@ static int pm_start(fab_state *s, tool *t, double now)
         t->down = d;
         tool_update_state(s, t, now);
         tool_refresh(s, t);
-        return calendar_push(s->cal,
+        return schedule(s,
                              now + dist_sample(&tg->downtimes[d].duration,
                                                t->rng),
                              EVENT_UP, (int32_t)(t - s->tools), 0);
@@ -2072,16 +2247,16 @@ static int tool_restart(fab_state *s, int32_t tool_id, double now)
             jb->end = now + jb->left;
             jb->setup_end = now + jb->setup_left;
             jb->stamp = ++s->stamp;
-            rc = calendar_push(s->cal, jb->end, EVENT_JOB_DONE, j, jb->stamp);
+            rc = schedule(s, jb->end, EVENT_JOB_DONE, j, jb->stamp);
             if (rc == 0 && jb->setup_left > 0.0) {
                 t->in_setup = 1;
-                rc = calendar_push(s->cal, jb->setup_end, EVENT_SETUP_DONE,
+                rc = schedule(s, jb->setup_end, EVENT_SETUP_DONE,
                                    tool_id, t->version);
             }
         }
         if (rc == 0 && t->entry_blocked && t->entry_job < 0) {
             t->entry_free_at = now + t->entry_left;
-            rc = calendar_push(s->cal, t->entry_free_at, EVENT_ENTRY_FREE,
+            rc = schedule(s, t->entry_free_at, EVENT_ENTRY_FREE,
                                tool_id, t->version);
         }
     }
@@ -2105,7 +2280,7 @@ static int tool_up(fab_state *s, int32_t tool_id, double now)
     if (dt->kind == DOWN_PM_WAFERS)
         s->downs[t->down_first + d].wafers = 0.0;
     else
-        rc = calendar_push(s->cal, now + dist_sample(&dt->interval, t->rng),
+        rc = schedule(s, now + dist_sample(&dt->interval, t->rng),
                            EVENT_DOWN_DUE, tool_id, d);
     for (int32_t k = 0; k < tg->ndowntimes && rc == 0; k++) {
         down_state *ds = &s->downs[t->down_first + k];
@@ -2369,7 +2544,7 @@ static int halt_group(fab_state *s, const disruption *x, int32_t d, int32_t e,
         tool_halt(s, first + i, x->scrap_in_process, e, now);
         if (back > s->r->disruption_events[e].end_day)
             s->r->disruption_events[e].end_day = back;
-        int rc = calendar_push(s->cal, back, EVENT_HALT_END, first + i, e);
+        int rc = schedule(s, back, EVENT_HALT_END, first + i, e);
         if (rc != 0)
             return rc;
     }
@@ -2433,7 +2608,7 @@ static int disrupt_start(fab_state *s, int32_t d, int64_t k, double now)
     if (x->has_every && (x->count < 0 || k + 1 < x->count)) {
         double next = now + dist_sample(&x->every, rng);
         if (next < m->horizon_days)
-            rc = calendar_push(s->cal, next, EVENT_DISRUPT, d, k + 1);
+            rc = schedule(s, next, EVENT_DISRUPT, d, k + 1);
     }
     int32_t e = event_new(s, d, now);
     if (rc != 0 || e < 0)
@@ -2488,7 +2663,7 @@ static int disrupt_start(fab_state *s, int32_t d, int64_t k, double now)
         return WS_ESOFTWARE;
     }
     if (rc == 0)
-        rc = calendar_push(s->cal, end, EVENT_DISRUPT_END, e, 0);
+        rc = schedule(s, end, EVENT_DISRUPT_END, e, 0);
     if (rc == 0 && s->any_conwip)
         rc = conwip_fill(s, now);
     return rc;
@@ -2520,7 +2695,7 @@ static int disrupt_end(fab_state *s, int32_t e, double now)
                 *hit = 0;
         }
         s->r->disruption_events[e].end_day = now + x->detection_days;
-        rc = calendar_push(s->cal, now + x->detection_days, EVENT_DETECT, e,
+        rc = schedule(s, now + x->detection_days, EVENT_DETECT, e,
                            0);
     }
     if (rc == 0 && s->any_conwip)
@@ -2548,6 +2723,11 @@ static int disrupt_detect(fab_state *s, int32_t e, double now)
 static int handle(fab_state *s, const calendar_event *ev)
 {
     double now = ev->time;
+    if (ev->kind >= EVENT_DISRUPT) {
+        int rc = inbound_flush_all(s);
+        if (rc != 0)
+            return rc;
+    }
     switch ((enum event_kind)ev->kind) {
     case EVENT_RELEASE:
         return release_event(s, ev->subject, ev->tag, now);
@@ -2611,11 +2791,11 @@ static int schedule_start(fab_state *s)
         const release_stream *st = &s->streams[i];
         if (st->kind == RELEASE_CONWIP && i < m->nproducts) {
             if (st->first_days < m->horizon_days)
-                rc = calendar_push(s->cal, st->first_days, EVENT_CONWIP_START,
+                rc = schedule(s, st->first_days, EVENT_CONWIP_START,
                                    i, 0);
         } else if ((st->kind == RELEASE_INTERVAL || st->kind == RELEASE_RANDOM)
                    && st->first_days < m->horizon_days && st->count != 0) {
-            rc = calendar_push(s->cal, st->first_days, EVENT_RELEASE, i, 0);
+            rc = schedule(s, st->first_days, EVENT_RELEASE, i, 0);
         }
     }
     for (int32_t t = 0; t < s->ntools && rc == 0; t++) {
@@ -2628,7 +2808,7 @@ static int schedule_start(fab_state *s)
             double first = dist_sample(dt->has_first ? &dt->first
                                                      : &dt->interval, tl->rng);
             if (first < m->horizon_days)
-                rc = calendar_push(s->cal, first, EVENT_DOWN_DUE, t, d);
+                rc = schedule(s, first, EVENT_DOWN_DUE, t, d);
         }
     }
     for (int32_t d = 0; d < m->ndisruptions && rc == 0; d++) {
@@ -2637,7 +2817,7 @@ static int schedule_start(fab_state *s)
                            ? x->start_days
                            : dist_sample(&x->every, s->disrupt_rng[d]);
         if (x->count != 0 && first < m->horizon_days)
-            rc = calendar_push(s->cal, first, EVENT_DISRUPT, d, 0);
+            rc = schedule(s, first, EVENT_DISRUPT, d, 0);
     }
     for (int32_t i = 0; i < m->ninitial && rc == 0; i++) {
         const initial_lot *il = &m->initial[i];
@@ -2879,6 +3059,8 @@ static void week_close(fab_state *s)
     r->ew_projected_shortfall[w] = planned > 0.0 ? 1.0 - projected / planned
                                                  : NAN;
     if (r->bottleneck >= 0 && s->bottleneck_capacity > 0.0) {
+        /* The state at the week's end, before any event at or after it. */
+        inbound_drain(s, r->bottleneck, t, 0);
         const group_state *g = &s->groups[r->bottleneck];
         double wafers = 0.0, work = 0.0;
         for (int32_t id = g->queue_head; id >= 0; id = s->lots[id].next) {
@@ -2919,6 +3101,8 @@ static int simulate(fab_state *s)
             return bad;
         previous = ev.time;
 #endif
+        s->now = ev.time;
+        s->now_seq = ev.seq;
         while (ev.time >= s->next_cut)
             close_cut(s);
         while (ev.time >= s->next_week)
@@ -2932,6 +3116,9 @@ static int simulate(fab_state *s)
         if (rc != 0)
             return rc;
     }
+    /* The state at the horizon: what arrived before it is queued. */
+    for (int32_t g = 0; g < m->ngroups; g++)
+        inbound_drain(s, g, horizon, 0);
     while (s->cut < s->ncuts)
         close_cut(s);
     while (s->week < s->r->nweeks)

@@ -118,6 +118,7 @@ typedef struct fab_result {
     size_t nlots;
     uint64_t lot_steps;         /* lot-steps completed (one lot, one step) */
     uint64_t events;            /* events processed */
+    uint64_t deferred_arrivals; /* transports that needed no event */
 } fab_result;
 
 typedef struct fab_options {
@@ -130,6 +131,10 @@ typedef struct fab_options {
     /* When not NULL and set non-zero (e.g. by a signal handler), the run
      * stops within a few thousand events with WS_EINTERRUPTED. */
     const atomic_int *stop;
+    /* Every transport an arrival event, none deferred (see "Deferred
+     * arrivals" in fab.c): slower, with the same results bit for bit;
+     * the tests compare the two. */
+    int eager_arrivals;
 } fab_options;
 
 /* Month boundaries of the model's horizon (see date_month_boundaries);

@@ -15,6 +15,7 @@
 #include "models/model.h"
 #include "sim/stats.h"
 #include "test_dists.h"
+#include "test_same_result.h"
 
 static fab_result *run(const model *m, uint32_t replication)
 {
@@ -232,6 +233,79 @@ START_TEST(before_onset_the_run_is_the_baseline)
     fab_result_destroy(r);
     fab_result_destroy(base);
     model_destroy(m);
+}
+END_TEST
+
+/* A transport of 5 to 10 minutes between steps, as in SMT2020. */
+static void add_transport(model *m)
+{
+    dist d;
+    double p[3] = {5.0 / 1440.0, 10.0 / 1440.0, 0.0};
+    char why[128];
+    ck_assert_msg(dist_init(&d, DIST_UNIFORM, p, why, sizeof why) == 0, "%s",
+                  why);
+    m->transport = d;
+    m->has_transport = 1;
+}
+
+/* Deferred arrivals (fab.c) are a way of computing, not of modelling: with
+ * and without them every figure is the same, bit for bit, under each kind
+ * of disruption too, while about half the transports need no event. */
+START_TEST(deferred_arrivals_change_nothing)
+{
+    for (int k = -1; k < DISRUPT_KIND_COUNT; k++) {
+        /* Releases off the week's grid: a deferred arrival is due between
+         * a week's end and the next event now and then. */
+        model *m = line(150.0, 4, 0.0973, 1);
+        add_transport(m);
+        if (k >= 0) {
+            disruption *x = add(m, "it", (enum disruption_kind)k, 50.0, 6.0);
+            x->release_share = 0.5;
+            if (k == DISRUPT_SHUTDOWN) {
+                x->scrap_wip_share = 0.3;
+                x->restart_share_per_week = 0.5;
+            } else if (k == DISRUPT_POWER_SAG) {
+                x->duration = constant(0.2);
+                x->has_every = 1;
+                x->every = exponential(10.0);
+                x->count = -1;
+            } else if (k == DISRUPT_OUTAGE) {
+                x->groups = malloc(sizeof *x->groups);
+                ck_assert_ptr_nonnull(x->groups);
+                x->groups[0] = 2;
+                x->ngroups = 1;
+            } else if (k == DISRUPT_SHORTAGE) {
+                x->steps = one_step(0, 4);
+                x->nsteps = 1;
+            } else if (k == DISRUPT_EXCURSION) {
+                x->steps = one_step(0, 7);
+                x->nsteps = 1;
+                x->excursion_scrap_share = 0.5;
+                x->detection_days = 3.0;
+            }
+        }
+        for (uint32_t rep = 0; rep < 2; rep++) {
+            fab_options eager = {.record_lots = 1, .eager_arrivals = 1};
+            fab_options deferred = {.record_lots = 1};
+            fab_result *a, *b;
+            ws_error err;
+            ws_error_clear(&err);
+            ck_assert_msg(fab_run(m, &eager, rep, &a, &err) == 0, "%s",
+                          err.message);
+            ck_assert_msg(fab_run(m, &deferred, rep, &b, &err) == 0, "%s",
+                          err.message);
+            assert_same_result(a, b);
+            ck_assert_uint_eq(a->deferred_arrivals, 0);
+            ck_assert_msg(b->deferred_arrivals * 5 > a->lot_steps,
+                          "kind %d: %llu of %llu arrivals deferred", k,
+                          (unsigned long long)b->deferred_arrivals,
+                          (unsigned long long)a->lot_steps);
+            ck_assert_uint_lt(b->events, a->events);
+            fab_result_destroy(a);
+            fab_result_destroy(b);
+        }
+        model_destroy(m);
+    }
 }
 END_TEST
 
@@ -471,6 +545,7 @@ static Suite *disruptions_suite(void)
     tcase_add_test(tc, conservation_under_every_kind);
     tcase_add_test(tc, disruptions_that_never_happen_change_nothing);
     tcase_add_test(tc, before_onset_the_run_is_the_baseline);
+    tcase_add_test(tc, deferred_arrivals_change_nothing);
     tcase_add_test(tc, shutdown_loses_capacity_times_duration);
     tcase_add_test(tc, power_sag_scraps_the_lots_in_process);
     tcase_add_test(tc, shutdown_restarts_in_stages);

@@ -19,7 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "models/fab.h"
 #include "models/smt2020.h"
+#include "test_same_result.h"
 
 #define SOURCE_DIR WAFERSIM_SOURCE_DIR
 #define MINI SOURCE_DIR "/tests/data/smt2020-mini"
@@ -1138,6 +1140,46 @@ START_TEST(test_lvhm)
 }
 END_TEST
 
+/* Deferred arrivals (models/fab.c) change no figure of the published data
+ * sets, with their batches, cascades, setups, breakdowns and PMs: the
+ * first 60 days, a replication each, against an event per transport. */
+static void assert_deferral_exact(const char *name)
+{
+    char buf[1024];
+    const char *dir = published_dir(buf, sizeof buf, name);
+    if (!dir)
+        return;
+    model *m = load_ok(dir);
+    m->horizon_days = 60.0;
+    fab_options eager = {.record_lots = 1, .eager_arrivals = 1};
+    fab_options deferred = {.record_lots = 1};
+    fab_result *a, *b;
+    ws_error err;
+    ws_error_clear(&err);
+    ck_assert_msg(fab_run(m, &eager, 3, &a, &err) == 0, "%s", err.message);
+    ck_assert_msg(fab_run(m, &deferred, 3, &b, &err) == 0, "%s", err.message);
+    assert_same_result(a, b);
+    ck_assert_msg(b->deferred_arrivals * 5 > b->lot_steps,
+                  "%s: %llu of %llu arrivals deferred", name,
+                  (unsigned long long)b->deferred_arrivals,
+                  (unsigned long long)b->lot_steps);
+    fab_result_destroy(a);
+    fab_result_destroy(b);
+    model_destroy(m);
+}
+
+START_TEST(test_hvlm_deferred_arrivals_exact)
+{
+    assert_deferral_exact("HVLM");
+}
+END_TEST
+
+START_TEST(test_lvhm_deferred_arrivals_exact)
+{
+    assert_deferral_exact("LVHM");
+}
+END_TEST
+
 static Suite *smt2020_suite(void)
 {
     Suite *s = suite_create("smt2020");
@@ -1166,6 +1208,8 @@ static Suite *smt2020_suite(void)
     tcase_set_timeout(published, 60);
     tcase_add_test(published, test_hvlm);
     tcase_add_test(published, test_lvhm);
+    tcase_add_test(published, test_hvlm_deferred_arrivals_exact);
+    tcase_add_test(published, test_lvhm_deferred_arrivals_exact);
     suite_add_tcase(s, published);
     return s;
 }
