@@ -119,6 +119,8 @@ typedef struct job {
 typedef struct down_state {
     int pending;            /* due, waiting for the tool */
     double wafers;          /* processed since the last PM (PM_WAFERS) */
+    double interval_wafers; /* PM_WAFERS: the model's, copied here so that
+                               a job's end reads one line; else NaN */
 } down_state;
 
 typedef struct tool {
@@ -136,8 +138,10 @@ typedef struct tool {
     uint8_t entry_blocked;  /* cascade: the next job may not start yet */
     uint8_t suspended;      /* jobs suspended by a breakdown */
     uint8_t state;          /* enum tool_state */
+    int32_t max_jobs;       /* its group's cascade, at least 1 */
     int64_t version;
     double state_since;
+    double state_days[TOOL_STATE_COUNT];    /* time in each state */
     double entry_free_at;
     double entry_left;
     int32_t entry_job;      /* the job whose end unblocks entry, or -1 when
@@ -166,6 +170,10 @@ typedef struct group_state {
     int rest_fifo;
     int rest_setup_fifo;
     int32_t first_tool;
+    int32_t pm_wafers_from;     /* [from, to): the group's downtimes that
+                                   hold every wafer-count PM, so a job's
+                                   end reads no other */
+    int32_t pm_wafers_to;
     int32_t inbound_head;   /* deferred arrivals, by (arrival_day,
                                arrive_seq), linked by lot.next / lot.prev */
     int32_t inbound_tail;
@@ -225,7 +233,6 @@ struct fab_state {
     group_state *groups;
     tool *tools;
     int32_t ntools;
-    double *tool_state_days;    /* [tool * TOOL_STATE_COUNT + state] */
     down_state *downs;
     job *jobs;
     int32_t njobs_capacity;
@@ -465,7 +472,6 @@ static void state_free(fab_state *s)
             if (s->tools[t].rng)
                 gsl_rng_free(s->tools[t].rng);
     free(s->tools);
-    free(s->tool_state_days);
     free(s->downs);
     free(s->jobs);
     free(s->lots);
@@ -748,10 +754,8 @@ static int tools_init(fab_state *s, const fab_options *opt,
     }
     s->ntools = ntools;
     s->tools = calloc((size_t)ntools + 1, sizeof *s->tools);
-    s->tool_state_days = calloc(((size_t)ntools + 1) * TOOL_STATE_COUNT,
-                                sizeof *s->tool_state_days);
     s->downs = calloc((size_t)ndowns + 1, sizeof *s->downs);
-    if (!s->tools || !s->tool_state_days || !s->downs)
+    if (!s->tools || !s->downs)
         return ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
     int32_t t = 0, d = 0;
     for (int32_t g = 0; g < m->ngroups; g++) {
@@ -764,6 +768,12 @@ static int tools_init(fab_state *s, const fab_options *opt,
         gs->batch_wait_at = INFINITY;
         gs->simple = group_is_simple(m, g);
         gs->all_fit = group_all_fit(m, g);
+        for (int32_t k = tg->ndowntimes - 1; k >= 0; k--)
+            if (tg->downtimes[k].kind == DOWN_PM_WAFERS) {
+                if (gs->pm_wafers_to == 0)
+                    gs->pm_wafers_to = k + 1;
+                gs->pm_wafers_from = k;
+            }
         rank_plan(tg, gs);
         gs->avail = malloc((size_t)n * sizeof *gs->avail);
         gs->rng = stream_create(m->seed, opt->stream_scenario, replication,
@@ -785,6 +795,11 @@ static int tools_init(fab_state *s, const fab_options *opt,
             tl->entry_job = -1;
             tl->down_first = d;
             tl->state = TOOL_IDLE;
+            tl->max_jobs = tg->cascade > 1 ? tg->cascade : 1;
+            for (int32_t k = 0; k < tg->ndowntimes; k++)
+                s->downs[d + k].interval_wafers =
+                    tg->downtimes[k].kind == DOWN_PM_WAFERS
+                        ? tg->downtimes[k].interval_wafers : NAN;
             d += tg->ndowntimes;
             if (tg->ndowntimes > 0) {
                 tl->rng = stream_create(m->seed, opt->stream_scenario,
@@ -1052,8 +1067,7 @@ static void tool_update_state(fab_state *s, tool *t, double now)
     if (next == t->state)
         return;
     group_state *g = &s->groups[t->group];
-    size_t id = (size_t)(t - s->tools);
-    s->tool_state_days[id * TOOL_STATE_COUNT + t->state] += now - t->state_since;
+    t->state_days[t->state] += now - t->state_since;
     t->state_since = now;
     g->state_count[t->state]--;
     time_integral_set(&g->state_time[t->state], now, g->state_count[t->state]);
@@ -1062,12 +1076,10 @@ static void tool_update_state(fab_state *s, tool *t, double now)
     t->state = (uint8_t)next;
 }
 
-static int tool_can_start(const fab_state *s, const tool *t)
+static int tool_can_start(const tool *t)
 {
-    int32_t cascade = s->m->groups[t->group].cascade;
     return t->down < 0 && t->halted == 0 && t->pm_pending == 0
-           && !t->entry_blocked
-           && t->njobs < (cascade > 1 ? cascade : 1);
+           && !t->entry_blocked && t->njobs < t->max_jobs;
 }
 
 /* Puts the tool on its group's avail stack, or takes it off, as
@@ -1075,7 +1087,7 @@ static int tool_can_start(const fab_state *s, const tool *t)
 static void tool_refresh(fab_state *s, tool *t)
 {
     group_state *g = &s->groups[t->group];
-    int can = tool_can_start(s, t);
+    int can = tool_can_start(t);
     int32_t id = (int32_t)(t - s->tools);
     if (can && t->avail_pos < 0) {
         t->avail_pos = g->navail;
@@ -1628,7 +1640,7 @@ static int tool_take_work(fab_state *s, int32_t tool_id, double now)
     tool *t = &s->tools[tool_id];
     group_state *g = &s->groups[t->group];
     int batching = s->m->groups[t->group].batching;
-    while (g->queue_length > 0 && tool_can_start(s, t)) {
+    while (g->queue_length > 0 && tool_can_start(t)) {
         if (batching) {
             /* A queue that had no ready batch has none until a lot
              * arrives or a wait ends, whichever tool asks. */
@@ -2305,7 +2317,6 @@ static int job_done(fab_state *s, int32_t jid, double now)
     job *j = &s->jobs[jid];
     int32_t tool_id = j->tool;
     tool *t = &s->tools[tool_id];
-    const tool_group *tg = &s->m->groups[t->group];
     for (int32_t *link = &t->jobs; *link >= 0; link = &s->jobs[*link].next)
         if (*link == jid) {
             *link = j->next;
@@ -2317,13 +2328,13 @@ static int job_done(fab_state *s, int32_t jid, double now)
         t->entry_job = -1;
     }
     s->r->lot_steps += (uint64_t)j->nlots;
-    for (int32_t d = 0; d < tg->ndowntimes; d++) {
-        const tool_downtime *dt = &tg->downtimes[d];
+    const group_state *g = &s->groups[t->group];
+    for (int32_t d = g->pm_wafers_from; d < g->pm_wafers_to; d++) {
         down_state *ds = &s->downs[t->down_first + d];
-        if (dt->kind != DOWN_PM_WAFERS)
+        if (isnan(ds->interval_wafers))
             continue;
         ds->wafers += j->wafers;
-        if (ds->wafers >= dt->interval_wafers && !ds->pending) {
+        if (ds->wafers >= ds->interval_wafers && !ds->pending) {
             ds->pending = 1;
             t->pm_pending++;
         }
@@ -2916,8 +2927,10 @@ static int check_invariants(fab_state *s, ws_error *err)
     unsigned char *live = calloc(nl, 1);
     int32_t *place = calloc(nl, sizeof *place);
     double *group_days = calloc(TOOL_STATE_COUNT, sizeof *group_days);
+    double *tool_days = malloc(((size_t)s->ntools + 1) * TOOL_STATE_COUNT
+                               * sizeof *tool_days);
     int rc = 0;
-    if (!names || !live || !place || !group_days) {
+    if (!names || !live || !place || !group_days || !tool_days) {
         rc = ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
         goto done;
     }
@@ -2955,11 +2968,12 @@ static int check_invariants(fab_state *s, ws_error *err)
         rc = invariant_lot_places(&w, s->nlots_capacity, live, place, err);
 
     /* Close every tool's current state at the horizon. */
-    for (int32_t t = 0; t < s->ntools; t++) {
+    for (int32_t t = 0; t < s->ntools && rc == 0; t++) {
         tool *tl = &s->tools[t];
-        s->tool_state_days[(size_t)t * TOOL_STATE_COUNT + tl->state] +=
-            m->horizon_days - tl->state_since;
+        tl->state_days[tl->state] += m->horizon_days - tl->state_since;
         tl->state_since = m->horizon_days;
+        memcpy(&tool_days[(size_t)t * TOOL_STATE_COUNT], tl->state_days,
+               sizeof tl->state_days);
     }
     for (int32_t g = 0; g < m->ngroups && rc == 0; g++) {
         for (int32_t st = 0; st < TOOL_STATE_COUNT; st++) {
@@ -2971,8 +2985,8 @@ static int check_invariants(fab_state *s, ws_error *err)
         }
         rc = invariant_tool_time(&w, m->groups[g].name, m->groups[g].tools,
                                  TOOL_STATE_COUNT,
-                                 &s->tool_state_days[(size_t)s->groups[g].first_tool
-                                                     * TOOL_STATE_COUNT],
+                                 &tool_days[(size_t)s->groups[g].first_tool
+                                            * TOOL_STATE_COUNT],
                                  m->horizon_days, group_days, err);
     }
 done:
@@ -2980,6 +2994,7 @@ done:
     free(live);
     free(place);
     free(group_days);
+    free(tool_days);
     return rc;
 }
 

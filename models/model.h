@@ -109,37 +109,40 @@ typedef struct time_constraint {
 } time_constraint;
 
 typedef struct route_step {
-    char *name;
+    /* Fields every lot-step reads come first, so that they share a cache
+     * line or two; the name and an explicit setup time come last. */
     int32_t tool_group;
     enum time_per per;
-    dist time;                  /* in days */
+    /* Setups: setup index (model.setups), -1 for none. */
+    int32_t setup;
+    /* Same-tool dedication: the step must run on the tool that ran step
+     * same_tool_as (< this step) for the same lot; -1 for none. */
+    int32_t same_tool_as;
+    /* Sampling: the step is performed with this probability, else skipped. */
+    double sample_prob;         /* default 1 */
+    /* Yield loss: each wafer is scrapped after the step with this
+     * probability; a lot with no wafers left is scrapped. */
+    double scrap_prob;
+    /* Rework: after the step, with probability rework_prob the lot goes
+     * back to step rework_to (<= this step). */
+    double rework_prob;
+    int32_t rework_to;          /* -1 for none */
+    /* Dispatching weight of the step for RANK_STEP; default 0. */
+    int32_t step_priority;
+    /* Cascading tools: the next job may start this long after this one
+     * (per wafer for TIME_PER_WAFER, else per job); NaN: after it ends. */
+    double cascade_interval_days;
     /* Batching (groups with batching): lots of the same product and step
      * batch together; 0 means "no limit" for batch_max and 1 unit for
      * batch_min.  Units are the group's batch_unit. */
     int32_t batch_min;
     int32_t batch_max;
-    /* Cascading tools: the next job may start this long after this one
-     * (per wafer for TIME_PER_WAFER, else per job); NaN: after it ends. */
-    double cascade_interval_days;
-    /* Setups: setup index (model.setups), -1 for none.  has_setup_time: a
-     * change to this setup always takes setup_time, whatever the matrix. */
-    int32_t setup;
+    dist time;                  /* in days */
+    /* has_setup_time: a change to this step's setup always takes
+     * setup_time, whatever the matrix. */
     int has_setup_time;
     dist setup_time;
-    /* Sampling: the step is performed with this probability, else skipped. */
-    double sample_prob;         /* default 1 */
-    /* Rework: after the step, with probability rework_prob the lot goes
-     * back to step rework_to (<= this step). */
-    double rework_prob;
-    int32_t rework_to;          /* -1 for none */
-    /* Yield loss: each wafer is scrapped after the step with this
-     * probability; a lot with no wafers left is scrapped. */
-    double scrap_prob;
-    /* Same-tool dedication: the step must run on the tool that ran step
-     * same_tool_as (< this step) for the same lot; -1 for none. */
-    int32_t same_tool_as;
-    /* Dispatching weight of the step for RANK_STEP; default 0. */
-    int32_t step_priority;
+    char *name;
 } route_step;
 
 /* A release order: count lots (or unlimited, -1) of a product, one every
