@@ -74,7 +74,13 @@ enum event_kind {
 
 enum lot_where { LOT_FREE, LOT_QUEUE, LOT_JOB, LOT_TRANSIT, LOT_HELD };
 
+/* The first cache line holds what dispatching and moving a lot read; the
+ * lots array is aligned to cache lines (lot_new). */
+#define LOT_ALIGN 64
+
 typedef struct lot {
+    _Alignas(LOT_ALIGN) const route_step *route;
+                            /* &products[product].steps[step] */
     int32_t product;
     int32_t step;
     int32_t wafers;
@@ -87,14 +93,14 @@ typedef struct lot {
     uint8_t nwindows;
     uint8_t cqt_fail;       /* enum cqt_action + 1 when a window of this
                                step was violated, 0 otherwise */
-    int32_t cqt_fail_from;  /* the violated window's first step */
     int32_t hit;            /* disruption occurrence + 1 that dooms the lot
                                once it is found; 0: none */
-    int64_t record;         /* index into result->lots, -1 if not kept */
-    double release_day;
-    double due_day;         /* INFINITY when none */
+    int32_t cqt_fail_from;  /* the violated window's first step */
     double arrival_day;     /* at the current queue, or when it will
                                arrive there (deferred arrival) */
+    double due_day;         /* INFINITY when none */
+    double release_day;
+    int64_t record;         /* index into result->lots, -1 if not kept */
     uint64_t arrive_seq;    /* deferred arrival: its calendar sequence */
     int32_t dedication_step[LOT_MAX_DEDICATIONS];
     int32_t dedication_tool[LOT_MAX_DEDICATIONS];
@@ -123,8 +129,12 @@ typedef struct down_state {
                                a job's end reads one line; else NaN */
 } down_state;
 
+/* A tool fills two cache lines, the first what deciding whether it can
+ * start reads; the tools array is aligned to them (tools_init). */
+#define TOOL_ALIGN 64
+
 typedef struct tool {
-    int32_t group;
+    _Alignas(TOOL_ALIGN) int32_t group;
     int32_t avail_pos;      /* position in the group's avail list, or -1 */
     int32_t jobs;           /* jobs in process, linked by job.next */
     int32_t njobs;
@@ -146,7 +156,6 @@ typedef struct tool {
     double entry_left;
     int32_t entry_job;      /* the job whose end unblocks entry, or -1 when
                                entry_free_at does */
-    gsl_rng *rng;           /* downtime draws; NULL without downtimes */
 } tool;
 
 typedef struct group_state {
@@ -232,6 +241,8 @@ struct fab_state {
     product_plan *plans;
     group_state *groups;
     tool *tools;
+    gsl_rng **tool_rng;         /* [tool]: downtime draws; NULL without
+                                   downtimes */
     int32_t ntools;
     down_state *downs;
     job *jobs;
@@ -467,10 +478,11 @@ static void state_free(fab_state *s)
                 gsl_rng_free(s->groups[g].setup_rng);
         }
     free(s->groups);
-    if (s->tools)
+    if (s->tool_rng)
         for (int32_t t = 0; t < s->ntools; t++)
-            if (s->tools[t].rng)
-                gsl_rng_free(s->tools[t].rng);
+            if (s->tool_rng[t])
+                gsl_rng_free(s->tool_rng[t]);
+    free(s->tool_rng);
     free(s->tools);
     free(s->downs);
     free(s->jobs);
@@ -753,9 +765,13 @@ static int tools_init(fab_state *s, const fab_options *opt,
         ndowns += m->groups[g].tools * m->groups[g].ndowntimes;
     }
     s->ntools = ntools;
-    s->tools = calloc((size_t)ntools + 1, sizeof *s->tools);
+    size_t bytes = ((size_t)ntools + 1) * sizeof *s->tools;
+    s->tools = aligned_alloc(TOOL_ALIGN, bytes);
+    if (s->tools)
+        memset(s->tools, 0, bytes);
+    s->tool_rng = calloc((size_t)ntools + 1, sizeof *s->tool_rng);
     s->downs = calloc((size_t)ndowns + 1, sizeof *s->downs);
-    if (!s->tools || !s->downs)
+    if (!s->tools || !s->tool_rng || !s->downs)
         return ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
     int32_t t = 0, d = 0;
     for (int32_t g = 0; g < m->ngroups; g++) {
@@ -802,10 +818,10 @@ static int tools_init(fab_state *s, const fab_options *opt,
                         ? tg->downtimes[k].interval_wafers : NAN;
             d += tg->ndowntimes;
             if (tg->ndowntimes > 0) {
-                tl->rng = stream_create(m->seed, opt->stream_scenario,
-                                        replication,
-                                        STREAM_DOWN + (uint64_t)(t + i));
-                if (!tl->rng)
+                s->tool_rng[t + i] = stream_create(
+                    m->seed, opt->stream_scenario, replication,
+                    STREAM_DOWN + (uint64_t)(t + i));
+                if (!s->tool_rng[t + i])
                     return ws_error_set(err, WS_ENOMEM, NULL, 0, 0,
                                         "out of memory");
             }
@@ -1106,9 +1122,12 @@ static int32_t lot_new(fab_state *s)
 {
     if (s->free_lot < 0) {
         int32_t cap = s->nlots_capacity ? s->nlots_capacity * 2 : 1024;
-        lot *grown = realloc(s->lots, (size_t)cap * sizeof *grown);
+        lot *grown = aligned_alloc(LOT_ALIGN, (size_t)cap * sizeof *grown);
         if (!grown)
             return -1;
+        if (s->nlots_capacity > 0)
+            memcpy(grown, s->lots, (size_t)s->nlots_capacity * sizeof *grown);
+        free(s->lots);
         s->lots = grown;
         for (int32_t i = cap - 1; i >= s->nlots_capacity; i--) {
             s->lots[i].next = s->free_lot;
@@ -1187,26 +1206,25 @@ static void queue_remove(group_state *g, lot *lots, int32_t id)
     l->next = l->prev = -1;
 }
 
-static const route_step *lot_step(const fab_state *s, const lot *l)
+static const route_step *lot_step(const lot *l)
 {
-    return &s->m->products[l->product].steps[l->step];
+    return l->route;
 }
 
 /* The step needs a setup change on tool t. */
-static int needs_setup(const fab_state *s, const tool *t, const lot *l)
+static int needs_setup(const tool *t, const lot *l)
 {
-    int32_t want = lot_step(s, l)->setup;
+    int32_t want = lot_step(l)->setup;
     return want >= 0 && want != t->setup;
 }
 
 /* Lot l may start on tool t now: its dedication allows t, and a tool
  * already processing (cascade) does not change its setup. */
-static int lot_fits(const fab_state *s, const tool *t, int32_t tool_id,
-                    const lot *l)
+static int lot_fits(const tool *t, int32_t tool_id, const lot *l)
 {
     if (l->tool >= 0 && l->tool != tool_id)
         return 0;
-    return t->njobs == 0 || !needs_setup(s, t, l);
+    return t->njobs == 0 || !needs_setup(t, l);
 }
 
 /* One key of a rank list for lot l on tool t; smaller goes first. */
@@ -1219,7 +1237,7 @@ static double rank_value(const fab_state *s, enum rank_key key, const tool *t,
     case RANK_FIFO:
         return l->arrival_day;
     case RANK_SPT:
-        return route_step_mean_time(lot_step(s, l), l->wafers);
+        return route_step_mean_time(lot_step(l), l->wafers);
     case RANK_EDD:
         return l->due_day;
     case RANK_CR:
@@ -1236,7 +1254,7 @@ static double rank_value(const fab_state *s, enum rank_key key, const tool *t,
     case RANK_PRIORITY:
         return -(double)l->priority;
     case RANK_SETUP:
-        return t && needs_setup(s, t, l) ? 1.0 : 0.0;
+        return t && needs_setup(t, l) ? 1.0 : 0.0;
     case RANK_CQT: {
         double least = INFINITY;
         for (int i = 0; i < l->nwindows; i++)
@@ -1245,7 +1263,7 @@ static double rank_value(const fab_state *s, enum rank_key key, const tool *t,
         return least;
     }
     case RANK_STEP:
-        return -(double)lot_step(s, l)->step_priority;
+        return -(double)lot_step(l)->step_priority;
     case RANK_KEY_COUNT:
         break;
     }
@@ -1258,7 +1276,7 @@ static int ranks_before(const fab_state *s, const tool *t, const lot *a,
                         const lot *b, double now)
 {
     if (t->min_run_left > 0) {
-        int ca = needs_setup(s, t, a), cb = needs_setup(s, t, b);
+        int ca = needs_setup(t, a), cb = needs_setup(t, b);
         if (ca != cb)
             return ca < cb;
     }
@@ -1329,8 +1347,8 @@ static int32_t select_lot(fab_state *s, group_state *g, int32_t tool_id,
          * fitting lot in queue order is the best of them.  When there is
          * none, the minimum run ranks every lot alike. */
         for (int32_t i = g->queue_head; i >= 0; i = s->lots[i].next)
-            if (lot_fits(s, t, tool_id, &s->lots[i])
-                && !needs_setup(s, t, &s->lots[i]))
+            if (lot_fits(t, tool_id, &s->lots[i])
+                && !needs_setup(t, &s->lots[i]))
                 return i;
         full = 0;
     }
@@ -1341,18 +1359,18 @@ static int32_t select_lot(fab_state *s, group_state *g, int32_t tool_id,
         int32_t first = -1;
         for (int32_t i = g->queue_head; i >= 0; i = s->lots[i].next) {
             const lot *l = &s->lots[i];
-            if (!lot_fits(s, t, tool_id, l))
+            if (!lot_fits(t, tool_id, l))
                 continue;
             if (first < 0) {
                 first = i;
-                if (g->rest_fifo || !needs_setup(s, t, l))
+                if (g->rest_fifo || !needs_setup(t, l))
                     return i;
                 continue;
             }
             if (g->nstatic > 0
                 && static_order(s, tg, g->nstatic, &s->lots[first], l, now) < 0)
                 break;
-            if (!needs_setup(s, t, l))
+            if (!needs_setup(t, l))
                 return i;
         }
         return first;
@@ -1365,14 +1383,14 @@ static int32_t select_lot(fab_state *s, group_state *g, int32_t tool_id,
     int best_change = 0;
     for (int32_t i = g->queue_head; i >= 0; i = s->lots[i].next) {
         const lot *l = &s->lots[i];
-        if (!lot_fits(s, t, tool_id, l))
+        if (!lot_fits(t, tool_id, l))
             continue;
         int better = best < 0;
         if (!better) {
             if (!full && static_order(s, tg, g->nstatic, &s->lots[best], l,
                                       now) < 0)
                 break;
-            int change = full && needs_setup(s, t, l);
+            int change = full && needs_setup(t, l);
             if (change != best_change) {
                 better = change < best_change;
             } else {
@@ -1387,7 +1405,7 @@ static int32_t select_lot(fab_state *s, group_state *g, int32_t tool_id,
         }
         if (better) {
             best = i;
-            best_change = full && needs_setup(s, t, l);
+            best_change = full && needs_setup(t, l);
             for (int32_t k = k0; k < tg->nrank; k++)
                 best_value[k] = rank_value(s, tg->rank[k], t, l, now);
         }
@@ -1452,7 +1470,7 @@ static int32_t select_batch(fab_state *s, group_state *g, int32_t tool_id,
     int32_t nkeys = 0;
     for (int32_t i = g->queue_head; i >= 0; i = s->lots[i].next) {
         const lot *l = &s->lots[i];
-        if (!lot_fits(s, t, tool_id, l))
+        if (!lot_fits(t, tool_id, l))
             continue;
         uint32_t c = ((uint32_t)l->product * 2654435761u
                       ^ (uint32_t)l->step * 40503u) & (cells - 1);
@@ -1501,12 +1519,12 @@ static int32_t select_batch(fab_state *s, group_state *g, int32_t tool_id,
     /* Fill the batch with the lead's fellows in rank order (insertion
      * sort: a step's waiting lots are few). */
     const lot *l = &s->lots[lead];
-    const route_step *st = lot_step(s, l);
+    const route_step *st = lot_step(l);
     int32_t n = 0;
     for (int32_t j = g->queue_head; j >= 0; j = s->lots[j].next) {
         const lot *o = &s->lots[j];
         if (o->product != l->product || o->step != l->step
-            || !lot_fits(s, t, tool_id, o))
+            || !lot_fits(t, tool_id, o))
             continue;
         int32_t at = n++;
         while (at > 0 && ranks_before(s, t, o, &s->lots[s->scratch[at - 1]],
@@ -1553,7 +1571,7 @@ static int job_start(fab_state *s, int32_t tool_id, const int32_t *ids,
         return WS_ENOMEM;
     job *j = &s->jobs[jid];
     const lot *first = &s->lots[ids[0]];
-    const route_step *st = lot_step(s, first);
+    const route_step *st = lot_step(first);
     j->tool = tool_id;
     j->nlots = n;
     j->wafers = 0;
@@ -1714,7 +1732,7 @@ static int32_t release_cut(const fab_state *s, int32_t p, double *share);
 static void lot_enqueue(fab_state *s, int32_t gi, int32_t id, double now)
 {
     lot *l = &s->lots[id];
-    const route_step *st = lot_step(s, l);
+    const route_step *st = lot_step(l);
     group_state *g = &s->groups[gi];
     l->tool = -1;
     if (st->same_tool_as >= 0)
@@ -1826,7 +1844,7 @@ static int inbound_flush_all(fab_state *s)
 static int lot_transport(fab_state *s, int32_t id, double at)
 {
     lot *l = &s->lots[id];
-    int32_t gi = lot_step(s, l)->tool_group;
+    int32_t gi = lot_step(l)->tool_group;
     group_state *g = &s->groups[gi];
     l->where = LOT_TRANSIT;
     if (s->defer_arrivals && g->navail == 0 && !lot_doomed(s, l)
@@ -1855,7 +1873,7 @@ static int lot_arrive(fab_state *s, int32_t id, double now)
         lot_hold(s, id, now);
         return 0;
     }
-    const route_step *st = lot_step(s, l);
+    const route_step *st = lot_step(l);
     int32_t gi = st->tool_group;
     group_state *g = &s->groups[gi];
     if (g->inbound_head >= 0)
@@ -1869,7 +1887,7 @@ static int lot_arrive(fab_state *s, int32_t id, double now)
     for (int32_t i = g->navail - 1; i >= 0; i--) {
         int32_t tid = g->avail[i];
         const tool *t = &s->tools[tid];
-        if (!lot_fits(s, t, tid, l))
+        if (!lot_fits(t, tid, l))
             continue;
         if (chosen < 0)
             chosen = tid;
@@ -1974,6 +1992,7 @@ static int lot_advance(fab_state *s, int32_t id, int32_t next, int moved,
         return s->any_conwip ? conwip_fill(s, now) : 0;
     }
     l->step = next;
+    l->route = &pr->steps[next];
     /* Windows whose last step was skipped, or that rework re-opens,
      * close without a check; so do dedications behind the lot. */
     for (int w = 0; w < l->nwindows;) {
@@ -2005,7 +2024,7 @@ static int lot_step_done(fab_state *s, int32_t id, int32_t tool_id,
                          double now)
 {
     lot *l = &s->lots[id];
-    const route_step *st = lot_step(s, l);
+    const route_step *st = lot_step(l);
     const product_plan *pl = &s->plans[l->product];
     if (lot_doomed(s, l))
         return doomed_scrap(s, id, now);
@@ -2072,6 +2091,7 @@ static int lot_create(fab_state *s, int32_t p, int32_t step, int32_t wafers,
     lot *l = &s->lots[id];
     l->product = p;
     l->step = step;
+    l->route = &s->m->products[p].steps[step];
     l->wafers = wafers;
     l->priority = priority;
     l->tool = -1;
@@ -2192,12 +2212,13 @@ static void tool_suspend(fab_state *s, tool *t, double now)
 static int breakdown_start(fab_state *s, tool *t, int32_t d, double now)
 {
     const tool_downtime *dt = &s->m->groups[t->group].downtimes[d];
+    int32_t id = (int32_t)(t - s->tools);
     t->down = d;
     tool_suspend(s, t, now);
     tool_update_state(s, t, now);
     tool_refresh(s, t);
-    return schedule(s, now + dist_sample(&dt->duration, t->rng),
-                         EVENT_UP, (int32_t)(t - s->tools), 0);
+    return schedule(s, now + dist_sample(&dt->duration, s->tool_rng[id]),
+                    EVENT_UP, id, 0);
 }
 
 /* Starts the first PM due on an empty tool. */
@@ -2213,10 +2234,10 @@ static int pm_start(fab_state *s, tool *t, double now)
         t->down = d;
         tool_update_state(s, t, now);
         tool_refresh(s, t);
-        return schedule(s,
-                             now + dist_sample(&tg->downtimes[d].duration,
-                                               t->rng),
-                             EVENT_UP, (int32_t)(t - s->tools), 0);
+        int32_t id = (int32_t)(t - s->tools);
+        return schedule(s, now + dist_sample(&tg->downtimes[d].duration,
+                                             s->tool_rng[id]),
+                        EVENT_UP, id, 0);
     }
     return 0;
 }
@@ -2292,7 +2313,8 @@ static int tool_up(fab_state *s, int32_t tool_id, double now)
     if (dt->kind == DOWN_PM_WAFERS)
         s->downs[t->down_first + d].wafers = 0.0;
     else
-        rc = schedule(s, now + dist_sample(&dt->interval, t->rng),
+        rc = schedule(s, now + dist_sample(&dt->interval,
+                                           s->tool_rng[tool_id]),
                            EVENT_DOWN_DUE, tool_id, d);
     for (int32_t k = 0; k < tg->ndowntimes && rc == 0; k++) {
         down_state *ds = &s->downs[t->down_first + k];
@@ -2575,7 +2597,7 @@ static void scrap_wip_share(fab_state *s, const disruption *x, int32_t d,
         if (gsl_rng_uniform(s->disrupt_rng[d]) >= x->scrap_wip_share)
             continue;
         if (l->where == LOT_QUEUE) {
-            queue_remove(&s->groups[lot_step(s, l)->tool_group], s->lots, id);
+            queue_remove(&s->groups[lot_step(l)->tool_group], s->lots, id);
             event_scrap(s, e, id, now);
         } else {
             l->hit = e + 1;
@@ -2817,7 +2839,8 @@ static int schedule_start(fab_state *s)
             if (dt->kind == DOWN_PM_WAFERS)
                 continue;
             double first = dist_sample(dt->has_first ? &dt->first
-                                                     : &dt->interval, tl->rng);
+                                                     : &dt->interval,
+                                       s->tool_rng[t]);
             if (first < m->horizon_days)
                 rc = schedule(s, first, EVENT_DOWN_DUE, t, d);
         }
@@ -3048,7 +3071,7 @@ static void week_close(fab_state *s)
         if (l->where == LOT_FREE)
             continue;
         const product_plan *pl = &s->plans[l->product];
-        wip[s->group_area[lot_step(s, l)->tool_group]] += l->wafers;
+        wip[s->group_area[lot_step(l)->tool_group]] += l->wafers;
         double left = pl->rpt - (l->step > 0 ? pl->rpt_upto[l->step - 1]
                                              : 0.0);
         if (left * x <= H)
