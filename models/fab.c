@@ -179,6 +179,7 @@ typedef struct group_state {
     int rest_fifo;
     int rest_setup_fifo;
     int32_t first_tool;
+    int batching;               /* the model group's, for the hot path */
     int32_t pm_wafers_from;     /* [from, to): the group's downtimes that
                                    hold every wafer-count PM, so a job's
                                    end reads no other */
@@ -784,6 +785,7 @@ static int tools_init(fab_state *s, const fab_options *opt,
         gs->batch_wait_at = INFINITY;
         gs->simple = group_is_simple(m, g);
         gs->all_fit = group_all_fit(m, g);
+        gs->batching = tg->batching;
         for (int32_t k = tg->ndowntimes - 1; k >= 0; k--)
             if (tg->downtimes[k].kind == DOWN_PM_WAFERS) {
                 if (gs->pm_wafers_to == 0)
@@ -1227,12 +1229,19 @@ static int lot_fits(const tool *t, int32_t tool_id, const lot *l)
     return t->njobs == 0 || !needs_setup(t, l);
 }
 
+/* Mean raw process time of lot l's steps from its current one on. */
+static double rpt_left(const fab_state *s, const lot *l)
+{
+    const product_plan *pl = &s->plans[l->product];
+    return pl->rpt - (l->step > 0 ? pl->rpt_upto[l->step - 1] : 0.0);
+}
+
 /* One key of a rank list for lot l on tool t; smaller goes first. */
 static double rank_value(const fab_state *s, enum rank_key key, const tool *t,
                          const lot *l, double now)
 {
-    const product_plan *pl = &s->plans[l->product];
-    double left = pl->rpt - (l->step > 0 ? pl->rpt_upto[l->step - 1] : 0.0);
+    const product_plan *pl;
+    double left;
     switch (key) {
     case RANK_FIFO:
         return l->arrival_day;
@@ -1243,14 +1252,16 @@ static double rank_value(const fab_state *s, enum rank_key key, const tool *t,
     case RANK_CR:
         if (!isfinite(l->due_day))
             return INFINITY;
+        left = rpt_left(s, l);
         return left > 0.0 ? (l->due_day - now) / left : l->due_day - now;
     case RANK_ODD:
+        pl = &s->plans[l->product];
         if (!isfinite(l->due_day) || !(pl->rpt > 0.0))
             return l->due_day;
         return l->release_day + (l->due_day - l->release_day)
                                     * pl->rpt_upto[l->step] / pl->rpt;
     case RANK_SLACK:
-        return l->due_day - now - left;
+        return l->due_day - now - rpt_left(s, l);
     case RANK_PRIORITY:
         return -(double)l->priority;
     case RANK_SETUP:
@@ -1657,7 +1668,7 @@ static int tool_take_work(fab_state *s, int32_t tool_id, double now)
 {
     tool *t = &s->tools[tool_id];
     group_state *g = &s->groups[t->group];
-    int batching = s->m->groups[t->group].batching;
+    int batching = g->batching;
     while (g->queue_length > 0 && tool_can_start(t)) {
         if (batching) {
             /* A queue that had no ready batch has none until a lot
@@ -1881,7 +1892,7 @@ static int lot_arrive(fab_state *s, int32_t id, double now)
     lot_enqueue(s, gi, id, now);
     if (g->navail == 0)
         return 0;
-    if (s->m->groups[gi].batching)
+    if (g->batching)
         return group_offer(s, gi, now);
     int32_t chosen = -1;
     for (int32_t i = g->navail - 1; i >= 0; i--) {
@@ -3070,10 +3081,8 @@ static void week_close(fab_state *s)
         const lot *l = &s->lots[id];
         if (l->where == LOT_FREE)
             continue;
-        const product_plan *pl = &s->plans[l->product];
         wip[s->group_area[lot_step(l)->tool_group]] += l->wafers;
-        double left = pl->rpt - (l->step > 0 ? pl->rpt_upto[l->step - 1]
-                                             : 0.0);
+        double left = rpt_left(s, l);
         if (left * x <= H)
             s->projected[l->product] += l->wafers;
     }
