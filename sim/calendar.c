@@ -183,8 +183,9 @@ int calendar_reserve(calendar *cal, uint64_t *seq)
 }
 
 /* Inserts the event with sequence number seq, which the caller checked. */
-static int push_event(calendar *cal, int lane_index, double time, uint64_t seq,
-                      int32_t kind, int32_t subject, int64_t tag)
+static inline int push_event(calendar *cal, int lane_index, double time,
+                             uint64_t seq, int32_t kind, int32_t subject,
+                             int64_t tag)
 {
     /* The negated test also catches NaN, which compares false with all. */
     if (!(time >= cal->now) || lane_index < 0 || lane_index >= CALENDAR_LANES)
