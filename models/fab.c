@@ -96,12 +96,10 @@ typedef struct lot {
     int32_t hit;            /* disruption occurrence + 1 that dooms the lot
                                once it is found; 0: none */
     int32_t cqt_fail_from;  /* the violated window's first step */
-    double arrival_day;     /* at the current queue, or when it will
-                               arrive there (deferred arrival) */
+    double arrival_day;     /* at the current queue */
     double due_day;         /* INFINITY when none */
     double release_day;
     int64_t record;         /* index into result->lots, -1 if not kept */
-    uint64_t arrive_seq;    /* deferred arrival: its calendar sequence */
     int32_t dedication_step[LOT_MAX_DEDICATIONS];
     int32_t dedication_tool[LOT_MAX_DEDICATIONS];
     int32_t window[LOT_MAX_WINDOWS];        /* constraint */
@@ -158,6 +156,13 @@ typedef struct tool {
                                entry_free_at does */
 } tool;
 
+/* A lot on its way to a group whose arrival is deferred. */
+typedef struct inbound_lot {
+    double time;
+    uint64_t seq;           /* the calendar sequence reserved for it */
+    int32_t lot;
+} inbound_lot;
+
 typedef struct group_state {
     int32_t queue_head;     /* waiting lots in arrival order, linked by
                                lot.next / lot.prev */
@@ -184,9 +189,13 @@ typedef struct group_state {
                                    hold every wafer-count PM, so a job's
                                    end reads no other */
     int32_t pm_wafers_to;
-    int32_t inbound_head;   /* deferred arrivals, by (arrival_day,
-                               arrive_seq), linked by lot.next / lot.prev */
-    int32_t inbound_tail;
+    /* Deferred arrivals, [inbound_first, ninbound) of inbound, by their
+     * (time, calendar sequence); kept here, not in the lots, so that
+     * ordering them reads no lot. */
+    inbound_lot *inbound;
+    int32_t inbound_first;
+    int32_t ninbound;
+    int32_t inbound_capacity;
     double batch_wait_at;   /* pending EVENT_BATCH_WAIT, INFINITY: none */
     int all_fit;            /* every lot fits every tool (no setups or
                                dedications on the group) */
@@ -473,6 +482,7 @@ static void state_free(fab_state *s)
     if (s->groups)
         for (int32_t g = 0; g < m->ngroups; g++) {
             free(s->groups[g].avail);
+            free(s->groups[g].inbound);
             if (s->groups[g].rng)
                 gsl_rng_free(s->groups[g].rng);
             if (s->groups[g].setup_rng)
@@ -780,7 +790,6 @@ static int tools_init(fab_state *s, const fab_options *opt,
         group_state *gs = &s->groups[g];
         int32_t n = tg->tools;
         gs->queue_head = gs->queue_tail = -1;
-        gs->inbound_head = gs->inbound_tail = -1;
         gs->first_tool = t;
         gs->batch_wait_at = INFINITY;
         gs->simple = group_is_simple(m, g);
@@ -1708,10 +1717,10 @@ static int tool_offer(fab_state *s, int32_t tool_id, double now)
 {
     int32_t gi = s->tools[tool_id].group;
     group_state *g = &s->groups[gi];
-    if (g->inbound_head >= 0)
+    if (g->inbound_first < g->ninbound)
         inbound_drain(s, gi, s->now, s->now_seq);
     int rc = tool_take_work(s, tool_id, now);
-    if (rc == 0 && g->inbound_head >= 0 && g->navail > 0)
+    if (rc == 0 && g->inbound_first < g->ninbound && g->navail > 0)
         rc = inbound_flush(s, gi);
     return rc;
 }
@@ -1773,42 +1782,46 @@ static void lot_enqueue(fab_state *s, int32_t gi, int32_t id, double now)
  * are bit for bit those of an event per transport (fab_options
  * .eager_arrivals, which the tests compare). */
 
-/* Lot l's deferred arrival comes before the event (t, seq). */
-static int arrives_before(const lot *l, double t, uint64_t seq)
+/* Deferred arrival e comes before the event (t, seq). */
+static int arrives_before(const inbound_lot *e, double t, uint64_t seq)
 {
-    return l->arrival_day < t || (l->arrival_day == t && l->arrive_seq < seq);
+    return e->time < t || (e->time == t && e->seq < seq);
 }
 
-static void inbound_add(fab_state *s, group_state *g, int32_t id)
+static int inbound_add(group_state *g, int32_t id, double time, uint64_t seq)
 {
-    lot *lots = s->lots, *l = &lots[id];
-    int32_t after = g->inbound_tail;
-    while (after >= 0
-           && !arrives_before(&lots[after], l->arrival_day, l->arrive_seq))
-        after = lots[after].prev;
-    l->prev = after;
-    l->next = after >= 0 ? lots[after].next : g->inbound_head;
-    if (after >= 0)
-        lots[after].next = id;
-    else
-        g->inbound_head = id;
-    if (l->next >= 0)
-        lots[l->next].prev = id;
-    else
-        g->inbound_tail = id;
+    if (g->ninbound == g->inbound_capacity) {
+        if (g->inbound_first > 0) {
+            g->ninbound -= g->inbound_first;
+            memmove(g->inbound, &g->inbound[g->inbound_first],
+                    (size_t)g->ninbound * sizeof *g->inbound);
+            g->inbound_first = 0;
+        } else {
+            int32_t cap = g->inbound_capacity ? 2 * g->inbound_capacity : 8;
+            inbound_lot *grown = realloc(g->inbound,
+                                         (size_t)cap * sizeof *grown);
+            if (!grown)
+                return WS_ENOMEM;
+            g->inbound = grown;
+            g->inbound_capacity = cap;
+        }
+    }
+    int32_t i = g->ninbound++;
+    while (i > g->inbound_first
+           && !arrives_before(&g->inbound[i - 1], time, seq)) {
+        g->inbound[i] = g->inbound[i - 1];
+        i--;
+    }
+    g->inbound[i] = (inbound_lot){time, seq, id};
+    return 0;
 }
 
-static int32_t inbound_pop(fab_state *s, group_state *g)
+static inbound_lot inbound_pop(group_state *g)
 {
-    int32_t id = g->inbound_head;
-    lot *l = &s->lots[id];
-    g->inbound_head = l->next;
-    if (l->next >= 0)
-        s->lots[l->next].prev = -1;
-    else
-        g->inbound_tail = -1;
-    l->next = l->prev = -1;
-    return id;
+    inbound_lot e = g->inbound[g->inbound_first++];
+    if (g->inbound_first == g->ninbound)
+        g->inbound_first = g->ninbound = 0;
+    return e;
 }
 
 /* Lots that arrive at group gi before the event (t, seq) join its queue,
@@ -1816,10 +1829,10 @@ static int32_t inbound_pop(fab_state *s, group_state *g)
 static void inbound_drain(fab_state *s, int32_t gi, double t, uint64_t seq)
 {
     group_state *g = &s->groups[gi];
-    while (g->inbound_head >= 0
-           && arrives_before(&s->lots[g->inbound_head], t, seq)) {
-        int32_t id = inbound_pop(s, g);
-        lot_enqueue(s, gi, id, s->lots[id].arrival_day);
+    while (g->inbound_first < g->ninbound
+           && arrives_before(&g->inbound[g->inbound_first], t, seq)) {
+        inbound_lot e = inbound_pop(g);
+        lot_enqueue(s, gi, e.lot, e.time);
     }
 }
 
@@ -1828,12 +1841,10 @@ static int inbound_flush(fab_state *s, int32_t gi)
 {
     group_state *g = &s->groups[gi];
     inbound_drain(s, gi, s->now, s->now_seq);
-    while (g->inbound_head >= 0) {
-        int32_t id = inbound_pop(s, g);
-        const lot *l = &s->lots[id];
+    while (g->inbound_first < g->ninbound) {
+        inbound_lot e = inbound_pop(g);
         int rc = calendar_push_reserved(s->cal, event_lane[EVENT_ARRIVE],
-                                        l->arrival_day, l->arrive_seq,
-                                        EVENT_ARRIVE, id, 0);
+                                        e.time, e.seq, EVENT_ARRIVE, e.lot, 0);
         if (rc != 0)
             return rc;
     }
@@ -1844,7 +1855,7 @@ static int inbound_flush_all(fab_state *s)
 {
     int rc = 0;
     for (int32_t g = 0; g < s->m->ngroups && rc == 0; g++)
-        if (s->groups[g].inbound_head >= 0)
+        if (s->groups[g].inbound_first < s->groups[g].ninbound)
             rc = inbound_flush(s, g);
     return rc;
 }
@@ -1860,13 +1871,13 @@ static int lot_transport(fab_state *s, int32_t id, double at)
     l->where = LOT_TRANSIT;
     if (s->defer_arrivals && g->navail == 0 && !lot_doomed(s, l)
         && !step_is_blocked(s, l)) {
-        int rc = calendar_reserve(s->cal, &l->arrive_seq);
-        if (rc != 0)
-            return rc;
-        l->arrival_day = at;
-        inbound_add(s, g, id);
-        s->r->deferred_arrivals++;
-        return 0;
+        uint64_t seq;
+        int rc = calendar_reserve(s->cal, &seq);
+        if (rc == 0)
+            rc = inbound_add(g, id, at, seq);
+        if (rc == 0)
+            s->r->deferred_arrivals++;
+        return rc;
     }
     return schedule(s, at, EVENT_ARRIVE, id, 0);
 }
@@ -1887,7 +1898,7 @@ static int lot_arrive(fab_state *s, int32_t id, double now)
     const route_step *st = lot_step(l);
     int32_t gi = st->tool_group;
     group_state *g = &s->groups[gi];
-    if (g->inbound_head >= 0)
+    if (g->inbound_first < g->ninbound)
         inbound_drain(s, gi, s->now, s->now_seq);
     lot_enqueue(s, gi, id, now);
     if (g->navail == 0)
