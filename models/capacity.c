@@ -427,11 +427,12 @@ typedef struct visit_cost {
 /* The cost of one visit of a lot with `wafers` (mean, after yield loss) of
  * a lot released with `lot_wafers`.  A job of k lots takes setup + load +
  * process + unload, the process time being the step's per batch, k times
- * it per lot, and per wafer times the job's wafers.  A cascading group
- * (cascade > 1) lets the next job start setup + load + cascade_interval
- * (per wafer of the job for per-wafer steps) after this one, with at most
- * `cascade` in process, so a job holds the tool for max(that, job /
- * cascade), at most the whole job. */
+ * it per lot, and per wafer times the job's wafers (or pipelined: see
+ * route_step_mean_time).  A cascading group (cascade > 1) lets the next
+ * job start setup + load + cascade_interval (per wafer of the job for
+ * per-wafer steps) after this one, with at most `cascade` in process, so
+ * a job holds the tool for max(that, job / cascade), at most the whole
+ * job. */
 static visit_cost step_visit_cost(const model *m, const route_step *st,
                                   double wafers, int32_t lot_wafers,
                                   double pm_days_per_wafer, double share,
@@ -439,8 +440,9 @@ static visit_cost step_visit_cost(const model *m, const route_step *st,
 {
     const tool_group *g = &m->groups[st->tool_group];
     int32_t k = lots_per_job(g, st, lot_wafers);
-    double time = st->per == TIME_PER_WAFER ? st->time.mean * wafers * k
-                : st->per == TIME_PER_LOT   ? st->time.mean * k
+    double time = st->per == TIME_PER_WAFER
+                      ? route_step_mean_time(m, st, wafers * k)
+                  : st->per == TIME_PER_LOT ? st->time.mean * k
                                             : st->time.mean;
     double setup = step_setup_days(m, st, k, share, change_days);
     double job = setup + g->load_days + time + g->unload_days;

@@ -595,7 +595,7 @@ static int plan_init(fab_state *s, int32_t p, const fab_options *opt,
     double sum = 0.0;
     for (size_t k = 0; k < n; k++) {
         sum += pr->steps[k].sample_prob
-               * route_step_mean_time(&pr->steps[k], pr->lot_size);
+               * route_step_mean_time(m, &pr->steps[k], pr->lot_size);
         pl->rpt_upto[k] = sum;
     }
     pl->rpt = sum;
@@ -896,7 +896,7 @@ static double lot_work_days(const fab_state *s, const lot *l)
     const product *pr = &s->m->products[l->product];
     const route_step *st = &pr->steps[l->step];
     const tool_group *tg = &s->m->groups[st->tool_group];
-    double work = route_step_mean_time(st, l->wafers) + tg->load_days
+    double work = route_step_mean_time(s->m, st, l->wafers) + tg->load_days
                   + tg->unload_days;
     if (tg->batching && st->batch_max > 0) {
         double lots = tg->batch_unit == BATCH_LOTS
@@ -931,7 +931,7 @@ static int warning_init(fab_state *s, ws_error *err)
             const route_step *st = &pr->steps[k];
             s->rpt_area[(size_t)p * (size_t)A
                         + (size_t)s->group_area[st->tool_group]] +=
-                st->sample_prob * route_step_mean_time(st, pr->lot_size);
+                st->sample_prob * route_step_mean_time(m, st, pr->lot_size);
         }
     }
     capacity_report *cap = NULL;
@@ -1255,7 +1255,7 @@ static double rank_value(const fab_state *s, enum rank_key key, const tool *t,
     case RANK_FIFO:
         return l->arrival_day;
     case RANK_SPT:
-        return route_step_mean_time(lot_step(l), l->wafers);
+        return route_step_mean_time(s->m, lot_step(l), l->wafers);
     case RANK_EDD:
         return l->due_day;
     case RANK_CR:
@@ -1632,8 +1632,12 @@ static int job_start(fab_state *s, int32_t tool_id, const int32_t *ids,
     }
     if (st->setup >= 0)
         t->min_run_left = t->min_run_left > n ? t->min_run_left - n : 0;
+    /* A pipelined step's wafers enter one interval apart, each taking the
+     * drawn time (route_step_mean_time). */
     double d = dist_sample(&st->time, g->rng);
-    if (st->per == TIME_PER_WAFER)
+    if (st->per == TIME_PER_WAFER && route_step_pipelined(m, st))
+        d += st->cascade_interval_days * (j->wafers - 1);
+    else if (st->per == TIME_PER_WAFER)
         d *= j->wafers;
     else if (st->per == TIME_PER_LOT)
         d *= n;

@@ -433,16 +433,27 @@ int32_t model_find_product(const model *m, const char *name)
     return -1;
 }
 
-double route_step_mean_time(const route_step *s, int32_t lot_size)
+int route_step_pipelined(const model *m, const route_step *s)
 {
-    return s->per == TIME_PER_WAFER ? s->time.mean * lot_size : s->time.mean;
+    return s->per == TIME_PER_WAFER && m->groups[s->tool_group].cascade > 1
+           && !isnan(s->cascade_interval_days);
 }
 
-double product_raw_process_time(const product *p)
+double route_step_mean_time(const model *m, const route_step *s,
+                            double wafers)
+{
+    if (s->per != TIME_PER_WAFER)
+        return s->time.mean;
+    if (route_step_pipelined(m, s))
+        return s->time.mean + s->cascade_interval_days * (wafers - 1.0);
+    return s->time.mean * wafers;
+}
+
+double product_raw_process_time(const model *m, const product *p)
 {
     double sum = 0.0;
     for (int32_t s = 0; s < p->nsteps; s++)
         sum += p->steps[s].sample_prob
-               * route_step_mean_time(&p->steps[s], p->lot_size);
+               * route_step_mean_time(m, &p->steps[s], p->lot_size);
     return sum;
 }

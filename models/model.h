@@ -381,9 +381,17 @@ int32_t model_find_product(const model *m, const char *name);
 
 /* Sum of mean step times of one lot of the product, in days: sampled
  * steps weighted by their probability, rework excluded. */
-double product_raw_process_time(const product *p);
+double product_raw_process_time(const model *m, const product *p);
 
-/* Mean processing time of one visit of a lot of lot_size wafers, days. */
-double route_step_mean_time(const route_step *s, int32_t lot_size);
+/* Mean processing time of one job of `wafers` wafers at step s, days,
+ * without setup, load and unload: per lot or per batch the step's time;
+ * per wafer `wafers` times it, except on a cascading group (cascade > 1)
+ * with a cascade_interval, where the wafers enter one interval apart and
+ * the job takes time + (wafers - 1) x interval. */
+double route_step_mean_time(const model *m, const route_step *s,
+                            double wafers);
+
+/* The step runs its wafers as a pipeline (see route_step_mean_time). */
+int route_step_pipelined(const model *m, const route_step *s);
 
 #endif

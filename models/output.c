@@ -2148,7 +2148,7 @@ int output_set_scenario(output *o, int32_t s, const model *m, ws_error *err)
     size_t np = (size_t)m->nproducts, ng = (size_t)m->ngroups;
     double *raw = o->scen.raw_time + (size_t)s * np;
     for (size_t p = 0; p < np; p++) {
-        raw[p] = product_raw_process_time(&m->products[p]);
+        raw[p] = product_raw_process_time(m, &m->products[p]);
         o->scen.lot_size[(size_t)s * np + p] = m->products[p].lot_size;
     }
     for (size_t g = 0; g < ng; g++)

@@ -1397,7 +1397,7 @@ static int read_product(reader *r, ynode *k, ynode *spec)
             rc = fail(r, at, "'due_factor' must be > 0 and at most 1e6 (got "
                       "%g)", v);
         if (rc == 0)
-            p->due_offset_days = v * product_raw_process_time(p);
+            p->due_offset_days = v * product_raw_process_time(r->m, p);
     }
     return rc;
 }

@@ -124,7 +124,7 @@ START_TEST(hand_computed_loads)
     /* The model's own raw process time agrees while visits are 1. */
     for (int p = 0; p < 2; p++)
         ck_assert_close(r->raw_process_time_days[p],
-                        product_raw_process_time(&m->products[p]));
+                        product_raw_process_time(m, &m->products[p]));
     capacity_report_destroy(r);
     model_destroy(m);
 }
@@ -549,7 +549,7 @@ START_TEST(sampling_scales_visits)
     ck_assert_close(r->load_tool_hours_per_day[1], 2.0 * 0.3);
     ck_assert_close(r->visits_per_lot[0], 1.3);
     ck_assert_close(r->raw_process_time_days[0],
-                    product_raw_process_time(p));
+                    product_raw_process_time(m, p));
     capacity_report_destroy(r);
 
     p->steps[1].rework_to = 0;

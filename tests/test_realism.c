@@ -793,6 +793,44 @@ START_TEST(load_unload_and_transport_add_up)
 }
 END_TEST
 
+/* A cascading tool runs a per-wafer step as a pipeline: the wafers of a
+ * lot enter one interval apart and each takes the step's time, so a lot
+ * of 25 wafers takes 0.01 + 24 x 0.004 d; the next lot enters 25 x 0.004
+ * d after the first.  Three lots released together on one tool that holds
+ * two jobs finish at 0.106, 0.206 and 0.306 d after their release; the
+ * tool is busy from the first start to the last end. */
+START_TEST(cascading_per_wafer_step_is_a_pipeline)
+{
+    const double horizon = 5.0, time = 0.01, interval = 0.004;
+    model *m = new_model(horizon);
+    int32_t g = add_group(m, "G0", 1);
+    m->groups[g].cascade = 2;
+    product *p = add_product(m, "P", 25);
+    route_step *st = add_step(p, g, TIME_PER_WAFER, constant(time));
+    st->cascade_interval_days = interval;
+    add_order(m, "three", 0, 3, 1.0, 0.0);
+    fab_result *r = run(m, 0, 1);
+    double job = time + 24 * interval, entry = 25 * interval;
+    const double finish[] = {job, entry + job, 2 * entry + job};
+    ck_assert_uint_eq(r->nlots, 3);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_near(r->lots[i].finish_day - 1.0, finish[i], 1e-12);
+    ck_assert_near(state_share(r, g, TOOL_PROCESSING) * horizon,
+                   2 * entry + job, 1e-9);
+    ck_assert_near(product_raw_process_time(m, p), job, 1e-15);
+    fab_result_destroy(r);
+    /* Without cascading the same step runs its wafers one after another. */
+    m->groups[g].cascade = 1;
+    r = run(m, 0, 1);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_near(r->lots[i].finish_day - 1.0, (i + 1) * 25 * time,
+                       1e-12);
+    ck_assert_near(product_raw_process_time(m, p), 25 * time, 1e-15);
+    fab_result_destroy(r);
+    model_destroy(m);
+}
+END_TEST
+
 /* ---- j. dispatching keys ------------------------------------------------ */
 
 /* One tool G0 with the given rank key (nrank 0 for FIFO). */
@@ -904,6 +942,7 @@ static Suite *realism_suite(void)
     tcase_add_test(tc, constraint_violations_match_the_lots);
     tcase_add_test(tc, constraint_violation_share_is_mm1_tail);
     tcase_add_test(tc, load_unload_and_transport_add_up);
+    tcase_add_test(tc, cascading_per_wafer_step_is_a_pipeline);
     tcase_add_test(tc, priority_puts_hot_lots_first);
     tcase_add_test(tc, edd_orders_by_due_date);
     tcase_add_test(tc, spt_orders_by_processing_time);

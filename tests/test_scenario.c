@@ -102,7 +102,7 @@ START_TEST(test_defaults)
     ck_assert_int_eq(p->steps[0].per, TIME_PER_LOT);
     ck_assert_int_eq(p->steps[0].time.kind, DIST_CONSTANT);
     ck_assert_close(p->steps[0].time.mean, 90 * MINUTE);   /* time_unit min */
-    ck_assert_close(product_raw_process_time(p), 90 * MINUTE);
+    ck_assert_close(product_raw_process_time(m, p), 90 * MINUTE);
     ck_assert_int_eq(m->nsources, 1);
     ck_assert_str_eq(m->sources[0].path, "some/dir/minimal.yaml");
     ck_assert_str_eq(m->sources[0].text, minimal);
@@ -163,9 +163,9 @@ START_TEST(test_top_level_values)
     ck_assert_int_eq(m->products[0].steps[0].per, TIME_PER_WAFER);
     ck_assert_close(m->products[0].steps[0].time.mean, 2 * HOUR);
     /* per wafer: the lot's time is the step time times its wafers. */
-    ck_assert_close(route_step_mean_time(&m->products[0].steps[0], 7),
+    ck_assert_close(route_step_mean_time(m, &m->products[0].steps[0], 7),
                     14 * HOUR);
-    ck_assert_close(product_raw_process_time(&m->products[0]), 14 * HOUR);
+    ck_assert_close(product_raw_process_time(m, &m->products[0]), 14 * HOUR);
     /* The top-level lot_size is the default of products without one. */
     ck_assert_int_eq(m->products[1].lot_size, 12);
     ck_assert_close(m->products[1].release_interval_days, 12 * MONTH / 600);
@@ -680,7 +680,7 @@ static double group_load(const model *m, int32_t group)
         for (int32_t s = 0; s < pr->nsteps; s++)
             if (pr->steps[s].tool_group == group)
                 work += lots_per_day *
-                        route_step_mean_time(&pr->steps[s], pr->lot_size);
+                        route_step_mean_time(m, &pr->steps[s], pr->lot_size);
     }
     return work / m->groups[group].tools;
 }
@@ -711,7 +711,7 @@ START_TEST(test_shipped_scenarios)
     ck_assert_int_eq(m->nproducts, 3);
     for (int32_t i = 0; i < 3; i++) {
         ck_assert_int_eq(m->products[i].nsteps, 6);
-        ck_assert_close(product_raw_process_time(&m->products[i]),
+        ck_assert_close(product_raw_process_time(m, &m->products[i]),
                         305 * MINUTE);
     }
     /* 84 lots a week in all (the YAML rounds 168/51 h to 10 digits). */
@@ -831,7 +831,7 @@ START_TEST(test_realism_example)
     s = p->steps;
     ck_assert_int_eq(p->release, RELEASE_INTERVAL);
     ck_assert_int_eq(p->priority, 10);
-    ck_assert_close(p->due_offset_days, 3 * product_raw_process_time(p));
+    ck_assert_close(p->due_offset_days, 3 * product_raw_process_time(m, p));
     ck_assert_int_eq(p->nsteps, 7);
     ck_assert_int_eq(s[1].per, TIME_PER_BATCH);
     ck_assert_int_eq(s[1].batch_min, 2);
@@ -856,10 +856,11 @@ START_TEST(test_realism_example)
     ck_assert_int_eq(s[4].rework_to, 2);
     ck_assert_double_eq(s[4].rework_prob, 0.03);
     ck_assert_double_eq(s[5].scrap_prob, 0.002);
-    /* sampled steps count with their probability */
-    ck_assert_close(product_raw_process_time(p),
-                    (35 + 5 * 60 + 15 + 1.1 * 25 + 0.5 * 20 + 45 + 30) *
-                        MINUTE);
+    /* sampled steps count with their probability; expose, on the
+     * cascading LITHO, is a pipeline: 1.1 + 24 x 0.8 minutes */
+    ck_assert_close(product_raw_process_time(m, p),
+                    (35 + 5 * 60 + 15 + (1.1 + 24 * 0.8) + 0.5 * 20 + 45 + 30)
+                        * MINUTE);
 
     /* product B: the CSV route */
     p = product_named(m, "B");
@@ -1464,7 +1465,7 @@ START_TEST(test_smt2020_override)
     ck_assert_int_eq(m->products[0].release, p0->release);
     ck_assert_int_eq(m->products[0].nsteps, p0->nsteps);
     ck_assert_close(m->products[0].due_offset_days,
-                    2 * product_raw_process_time(p0));
+                    2 * product_raw_process_time(m, p0));
     ck_assert_int_eq(m->products[base->nproducts].nsteps, 2);
     ck_assert_int_eq(m->products[base->nproducts].steps[1].tool_group, 0);
     ck_assert_int_eq(m->norders, base->norders);
