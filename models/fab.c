@@ -339,9 +339,10 @@ struct fab_state {
 
 /* Calendar lanes by event kind (see calendar_push_lane): transport
  * arrivals and the short waits of cascades and setups are most of the
- * events and live minutes; job ends live hours; breakdowns, maintenance,
- * releases and disruptions are few and due far ahead.  Apart, the busy
- * heaps stay shallow. */
+ * events and live minutes; job ends live minutes to hours (the long ones
+ * in lane 3, see schedule_job_end); breakdowns, maintenance, releases and
+ * disruptions are few and due far ahead.  Apart, the busy heaps stay
+ * shallow. */
 static const int8_t event_lane[] = {
     [EVENT_RELEASE] = 0,      [EVENT_JOB_DONE] = 2,
     [EVENT_SETUP_DONE] = 1,   [EVENT_ENTRY_FREE] = 1,
@@ -357,6 +358,21 @@ static int schedule(fab_state *s, double time, enum event_kind kind,
 {
     return calendar_push_lane(s->cal, event_lane[kind], time, (int32_t)kind,
                               subject, tag);
+}
+
+/* Job ends due beyond this are few to pop but many to hold (furnace
+ * batches, long PM-like steps): they get a lane of their own, so the
+ * frequent short jobs' heap stays shallow. */
+#define LONG_JOB_DAYS (1.0 / 24.0)
+#define LANE_LONG_JOBS 3
+
+static int schedule_job_end(fab_state *s, const job *j, int32_t jid,
+                            double now)
+{
+    int lane = j->end - now > LONG_JOB_DAYS ? LANE_LONG_JOBS
+                                            : event_lane[EVENT_JOB_DONE];
+    return calendar_push_lane(s->cal, lane, j->end, EVENT_JOB_DONE, jid,
+                              j->stamp);
 }
 
 int32_t fab_month_count(const model *m)
@@ -1647,7 +1663,7 @@ static int job_start(fab_state *s, int32_t tool_id, const int32_t *ids,
     t->jobs = jid;
     t->njobs++;
     j->stamp = ++s->stamp;
-    int rc = schedule(s, j->end, EVENT_JOB_DONE, jid, j->stamp);
+    int rc = schedule_job_end(s, j, jid, now);
     if (rc == 0 && setup > 0.0) {
         t->in_setup = 1;
         rc = schedule(s, j->setup_end, EVENT_SETUP_DONE, tool_id,
@@ -2306,7 +2322,7 @@ static int tool_restart(fab_state *s, int32_t tool_id, double now)
             jb->end = now + jb->left;
             jb->setup_end = now + jb->setup_left;
             jb->stamp = ++s->stamp;
-            rc = schedule(s, jb->end, EVENT_JOB_DONE, j, jb->stamp);
+            rc = schedule_job_end(s, jb, j, now);
             if (rc == 0 && jb->setup_left > 0.0) {
                 t->in_setup = 1;
                 rc = schedule(s, jb->setup_end, EVENT_SETUP_DONE,
