@@ -74,7 +74,10 @@ for t in $targets; do
     status=0
     # A sweep of up to 100,000 points builds every point's model, a known
     # cost (docs/hardening.md) that takes fuzz_settings past 10 s under ASan
-    # on inputs within the limits; its timeout leaves room for that.
+    # on inputs within the limits; its timeout leaves room for that.  An
+    # input slower than -report_slow_units (10 s unless given) is written
+    # out as a slow-unit artifact, which counts as a failure below, so that
+    # threshold follows the timeout.
     limit=10
     [ "$t" = settings ] && limit=60
     # The target's scenario directory goes in TMPDIR, so one that a crash
@@ -84,7 +87,8 @@ for t in $targets; do
     ASAN_OPTIONS=detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS} \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS} \
         "$build/fuzz_$t" -max_total_time="$seconds" -rss_limit_mb=2048 \
-        -timeout="$limit" -dict="$root/tests/fuzz/$t.dict" -print_final_stats=1 \
+        -timeout="$limit" -report_slow_units="$limit" \
+        -dict="$root/tests/fuzz/$t.dict" -print_final_stats=1 \
         -artifact_prefix="$dir/artifacts/" "$dir/corpus" \
         </dev/null >"$dir/log" 2>&1 || status=$?
     # Then every input of the grown corpus once more, with whole stacks:
@@ -94,6 +98,7 @@ for t in $targets; do
         ASAN_OPTIONS=fast_unwind_on_malloc=0:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS} \
         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS} \
             "$build/fuzz_$t" -runs=0 -rss_limit_mb=2048 -timeout="$limit" \
+            -report_slow_units="$limit" \
             -artifact_prefix="$dir/artifacts/" "$dir/corpus" \
             </dev/null >>"$dir/log" 2>&1 || status=$?
     fi
