@@ -448,7 +448,7 @@ static visit_cost step_visit_cost(const model *m, const route_step *st,
     double job = setup + g->load_days + time + g->unload_days;
     double held = job;
     if (g->cascade > 1 && !isnan(st->cascade_interval_days)) {
-        double entry = setup + g->load_days + st->cascade_interval_days
+        double entry = setup + st->cascade_interval_days
                        * (st->per == TIME_PER_WAFER ? wafers * k : 1.0);
         held = fmin(job, fmax(entry, job / g->cascade));
     }

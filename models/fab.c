@@ -65,6 +65,7 @@ enum event_kind {
     EVENT_ARRIVE,       /* subject: lot, after transport */
     EVENT_BATCH_WAIT,   /* subject: group */
     EVENT_CONWIP_START, /* subject: product */
+    EVENT_HOLD_END,     /* subject: tool; tag: its hold_stamp */
     /* Disruption events, last: deferred arrivals become events first. */
     EVENT_DISRUPT,      /* subject: disruption; tag: occurrence number */
     EVENT_DISRUPT_END,  /* subject: occurrence (result event) */
@@ -143,11 +144,14 @@ typedef struct tool {
     int32_t pm_pending;     /* PMs due and waiting for the jobs to end */
     int32_t halted;         /* disruptions holding the tool stopped */
     uint8_t in_setup;
+    uint8_t holding;        /* owes a minimum run: takes no lot that needs
+                               a setup change (model setup_min_run_wait) */
     uint8_t entry_blocked;  /* cascade: the next job may not start yet */
     uint8_t suspended;      /* jobs suspended by a breakdown */
     uint8_t state;          /* enum tool_state */
     int32_t max_jobs;       /* its group's cascade, at least 1 */
     int64_t version;
+    int64_t hold_stamp;     /* of the pending EVENT_HOLD_END */
     double state_since;
     double state_days[TOOL_STATE_COUNT];    /* time in each state */
     double entry_free_at;
@@ -348,7 +352,8 @@ static const int8_t event_lane[] = {
     [EVENT_SETUP_DONE] = 1,   [EVENT_ENTRY_FREE] = 1,
     [EVENT_DOWN_DUE] = 0,     [EVENT_UP] = 0,
     [EVENT_ARRIVE] = 1,       [EVENT_BATCH_WAIT] = 1,
-    [EVENT_CONWIP_START] = 0, [EVENT_DISRUPT] = 0,
+    [EVENT_CONWIP_START] = 0, [EVENT_HOLD_END] = 0,
+    [EVENT_DISRUPT] = 0,
     [EVENT_DISRUPT_END] = 0,  [EVENT_HALT_END] = 0,
     [EVENT_DETECT] = 0,
 };
@@ -839,10 +844,22 @@ static int tools_init(fab_state *s, const fab_options *opt,
             tl->down_first = d;
             tl->state = TOOL_IDLE;
             tl->max_jobs = tg->cascade > 1 ? tg->cascade : 1;
-            for (int32_t k = 0; k < tg->ndowntimes; k++)
-                s->downs[d + k].interval_wafers =
-                    tg->downtimes[k].kind == DOWN_PM_WAFERS
-                        ? tg->downtimes[k].interval_wafers : NAN;
+            for (int32_t k = 0; k < tg->ndowntimes; k++) {
+                const tool_downtime *dt = &tg->downtimes[k];
+                down_state *ds = &s->downs[d + k];
+                if (dt->kind != DOWN_PM_WAFERS) {
+                    ds->interval_wafers = NAN;
+                    continue;
+                }
+                /* The count starts where the first PM falls after
+                 * first_wafers: the PM is due at interval_wafers. */
+                double first = dt->first_wafers > 0.0 ? dt->first_wafers
+                                                      : dt->interval_wafers;
+                if (dt->stagger)
+                    first *= (double)(i + 1) / n;
+                ds->interval_wafers = dt->interval_wafers;
+                ds->wafers = dt->interval_wafers - first;
+            }
             d += tg->ndowntimes;
             if (tg->ndowntimes > 0) {
                 s->tool_rng[t + i] = stream_create(
@@ -1246,12 +1263,13 @@ static int needs_setup(const tool *t, const lot *l)
 }
 
 /* Lot l may start on tool t now: its dedication allows t, and a tool
- * already processing (cascade) does not change its setup. */
+ * already processing (cascade) or holding its setup for a minimum run
+ * does not change its setup. */
 static int lot_fits(const tool *t, int32_t tool_id, const lot *l)
 {
     if (l->tool >= 0 && l->tool != tool_id)
         return 0;
-    return t->njobs == 0 || !needs_setup(t, l);
+    return (t->njobs == 0 && !t->holding) || !needs_setup(t, l);
 }
 
 /* Mean raw process time of lot l's steps from its current one on. */
@@ -1646,8 +1664,11 @@ static int job_start(fab_state *s, int32_t tool_id, const int32_t *ids,
         t->setup = st->setup;
         t->min_run_left = m->setup_min_run[st->setup];
     }
-    if (st->setup >= 0)
+    if (st->setup >= 0) {
         t->min_run_left = t->min_run_left > n ? t->min_run_left - n : 0;
+        t->holding = t->min_run_left > 0 && m->setup_min_run_wait_days > 0.0;
+    }
+    t->hold_stamp++;
     /* A pipelined step's wafers enter one interval apart, each taking the
      * drawn time (route_step_mean_time). */
     double d = dist_sample(&st->time, g->rng);
@@ -1670,10 +1691,13 @@ static int job_start(fab_state *s, int32_t tool_id, const int32_t *ids,
                            t->version);
     }
     if (rc == 0 && tg->cascade > 1) {
-        /* Without an interval the next job waits for this one to end:
-         * job_done unblocks, which saves an event per job. */
+        /* The next job may start (its load) when this one's wafers have
+         * entered: its load overlaps them, so its first wafer enters one
+         * interval after this one's last.  Without an interval the next
+         * job waits for this one to end: job_done unblocks, which saves
+         * an event per job. */
         double interval = st->cascade_interval_days;
-        double entry = now + setup + tg->load_days
+        double entry = now + setup
                        + interval * (st->per == TIME_PER_WAFER ? j->wafers : 1);
         if (isnan(interval)) {
             t->entry_blocked = 1;
@@ -2416,6 +2440,12 @@ static int job_done(fab_state *s, int32_t jid, double now)
         tool_refresh(s, t);
         rc = tool_offer(s, tool_id, now);
     }
+    /* Left empty while it owes a minimum run: it keeps its setup for
+     * min_run_wait from now, unless a job starts first. */
+    if (rc == 0 && t->holding && t->njobs == 0
+        && isfinite(s->m->setup_min_run_wait_days))
+        rc = schedule(s, now + s->m->setup_min_run_wait_days, EVENT_HOLD_END,
+                      tool_id, t->hold_stamp);
     while (rc == 0 && lots >= 0) {
         int32_t next = s->lots[lots].next;
         rc = lot_step_done(s, lots, tool_id, now);
@@ -2827,6 +2857,13 @@ static int handle(fab_state *s, const calendar_event *ev)
         tool_refresh(s, t);
         return tool_offer(s, ev->subject, now);
     }
+    case EVENT_HOLD_END: {
+        tool *t = &s->tools[ev->subject];
+        if (t->hold_stamp != ev->tag || !t->holding)
+            return 0;
+        t->holding = 0;
+        return tool_offer(s, ev->subject, now);
+    }
     case EVENT_DOWN_DUE:
         return down_due(s, ev->subject, (int32_t)ev->tag, now);
     case EVENT_UP:
@@ -2883,6 +2920,9 @@ static int schedule_start(fab_state *s)
             double first = dist_sample(dt->has_first ? &dt->first
                                                      : &dt->interval,
                                        s->tool_rng[t]);
+            if (dt->stagger)
+                first *= (double)(t - s->groups[tl->group].first_tool + 1)
+                         / tg->tools;
             if (first < m->horizon_days)
                 rc = schedule(s, first, EVENT_DOWN_DUE, t, d);
         }

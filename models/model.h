@@ -96,6 +96,12 @@ typedef struct tool_downtime {
     dist duration;              /* repair or PM time, days */
     int has_first;              /* first occurrence drawn from `first` */
     dist first;                 /* else from `interval` (same law) */
+    double first_wafers;        /* DOWN_PM_WAFERS: wafers before the first
+                                   PM; 0: interval_wafers */
+    int stagger;                /* the first occurrences spread over the
+                                   group: tool k of n (k = 1..n) has its
+                                   first at k/n of the drawn time or of the
+                                   first wafers */
 } tool_downtime;
 
 /* A time constraint (queue time limit): the lot must start step to_step
@@ -316,6 +322,10 @@ typedef struct model {
     int32_t initial_capacity;
     char **setups;              /* setup names */
     int32_t *setup_min_run;     /* [setup] lots to run before a change */
+    double setup_min_run_wait_days; /* how long an idle tool that owes a
+                                       minimum run keeps its setup for a
+                                       lot of it; INFINITY: until one
+                                       comes */
     int32_t nsetups;
     int32_t setups_capacity;
     setup_change *setup_changes;

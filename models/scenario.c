@@ -768,6 +768,26 @@ static int get_string(reader *r, ynode *map, const char *name,
     return rc;
 }
 
+static int get_bool(reader *r, ynode *map, const char *name, int *out,
+                    ynode **at)
+{
+    int rc = get_scalar(r, map, name, "true or false", at);
+
+    if (rc != 0 || !*at)
+        return rc;
+    if (strcmp((*at)->text, "true") == 0 || strcmp((*at)->text, "True") == 0
+        || strcmp((*at)->text, "TRUE") == 0)
+        *out = 1;
+    else if (strcmp((*at)->text, "false") == 0
+             || strcmp((*at)->text, "False") == 0
+             || strcmp((*at)->text, "FALSE") == 0)
+        *out = 0;
+    else
+        return fail(r, *at, "'%s' must be true or false (got '%s')", name,
+                    (*at)->text);
+    return 0;
+}
+
 static int get_double(reader *r, ynode *map, const char *name, double *out,
                       ynode **at)
 {
@@ -1411,6 +1431,7 @@ static const char *const group_keys[] = {
 static const char *const batching_keys[] = {"unit", "wait"};
 static const char *const downtime_keys[] = {
     "name", "kind", "interval", "interval_wafers", "duration", "first",
+    "first_wafers", "stagger",
 };
 #define NDOWNTIME_KEYS (sizeof downtime_keys / sizeof *downtime_keys)
 
@@ -1640,12 +1661,25 @@ static int read_downtime(reader *r, ynode *item, tool_group *g)
             return fail(r, at, "'interval_wafers' must be > 0 and at most "
                         "%g (got %g)", DIST_MAX_TIME, wafers);
         t->interval_wafers = wafers;
+        rc = get_double(r, d, "first_wafers", &wafers, &at);
+        if (rc != 0)
+            return rc;
+        if (at && !(wafers > 0.0 && wafers <= DIST_MAX_TIME))
+            return fail(r, at, "'first_wafers' must be > 0 and at most %g "
+                        "(got %g)", DIST_MAX_TIME, wafers);
+        if (at)
+            t->first_wafers = wafers;
     } else {
-        ynode *key = NULL;
-        if (lookup(d, "interval_wafers", &key))
-            return fail(r, key, "'interval_wafers' is a key of pm_wafers "
-                        "downtimes; a %s downtime has an 'interval' of "
-                        "time", downtime_kinds[kind]);
+        static const char *const only_for_wafers[] = {"interval_wafers",
+                                                      "first_wafers"};
+        for (i = 0; i < 2; i++) {
+            ynode *key = NULL;
+            if (lookup(d, only_for_wafers[i], &key))
+                return fail(r, key, "'%s' is a key of pm_wafers downtimes; "
+                            "a %s downtime counts time ('interval', "
+                            "'first')", only_for_wafers[i],
+                            downtime_kinds[kind]);
+        }
         rc = get_dist(r, d, "interval", &t->interval, &at);
         if (rc != 0)
             return rc;
@@ -1661,6 +1695,9 @@ static int read_downtime(reader *r, ynode *item, tool_group *g)
             return rc;
         t->has_first = at != NULL;
     }
+    rc = get_bool(r, d, "stagger", &t->stagger, &at);
+    if (rc != 0)
+        return rc;
     rc = get_dist(r, d, "duration", &t->duration, &at);
     if (rc != 0)
         return rc;
@@ -1757,7 +1794,8 @@ static int read_tool_group(reader *r, ynode *k, ynode *spec)
     return rc;
 }
 
-static const char *const setups_keys[] = {"changes", "min_run"};
+static const char *const setups_keys[] = {"changes", "min_run",
+                                          "min_run_wait"};
 static const char *const change_keys[] = {"from", "to", "time"};
 
 /* "A, B, C" from the model's setup names, or "none". */
@@ -1853,6 +1891,30 @@ static int read_setup_change(reader *r, ynode *item)
     return 0;
 }
 
+/* min_run_wait: a duration, or `unlimited`. */
+static int read_min_run_wait(reader *r, ynode *s)
+{
+    ynode *key = NULL, *v = lookup(s, "min_run_wait", &key), *at;
+    double days;
+    int rc;
+
+    if (v && v->kind == YNODE_SCALAR && strcmp(v->text, "unlimited") == 0) {
+        r->m->setup_min_run_wait_days = INFINITY;
+        return 0;
+    }
+    if (v && v->kind == YNODE_SCALAR && !is_null(v)) {
+        const char *why;
+        if (route_csv_parse_double(v->text, v->length, &days, &why) != 0)
+            return fail(r, v, "'min_run_wait' must be a duration (a number "
+                        "in time_unit, or {value: N, unit: h}) or "
+                        "'unlimited' (got '%s')", v->text);
+    }
+    rc = get_duration(r, s, "min_run_wait", &days, &at);
+    if (rc == 0 && at)
+        r->m->setup_min_run_wait_days = days;
+    return rc;
+}
+
 static int read_setups(reader *r, ynode *top)
 {
     ynode *s, *changes = NULL, *min_run = NULL;
@@ -1862,7 +1924,9 @@ static int read_setups(reader *r, ynode *top)
                         "a mapping with 'changes' and 'min_run'", &s);
     if (rc != 0 || !s)
         return rc;
-    rc = check_keys(r, s, setups_keys, 2);
+    rc = check_keys(r, s, setups_keys, 3);
+    if (rc == 0)
+        rc = read_min_run_wait(r, s);
     if (rc == 0)
         rc = get_collection(r, s, "changes", YNODE_SEQUENCE,
                             "a list of setup changes", &changes);
@@ -2193,26 +2257,6 @@ static const char *const disruption_keys[] = {
 static const char *const disruption_kinds[] = {
     "shutdown", "power_sag", "outage", "shortage", "excursion",
 };
-
-static int get_bool(reader *r, ynode *map, const char *name, int *out,
-                    ynode **at)
-{
-    int rc = get_scalar(r, map, name, "true or false", at);
-
-    if (rc != 0 || !*at)
-        return rc;
-    if (strcmp((*at)->text, "true") == 0 || strcmp((*at)->text, "True") == 0
-        || strcmp((*at)->text, "TRUE") == 0)
-        *out = 1;
-    else if (strcmp((*at)->text, "false") == 0
-             || strcmp((*at)->text, "False") == 0
-             || strcmp((*at)->text, "FALSE") == 0)
-        *out = 0;
-    else
-        return fail(r, *at, "'%s' must be true or false (got '%s')", name,
-                    (*at)->text);
-    return 0;
-}
 
 /* A share in [0, 1]. */
 static int get_share(reader *r, ynode *map, const char *name, double *out,
@@ -3774,13 +3818,21 @@ static int set_setups(applier *ap, ynode *root)
     char hint[320];
     int rc;
 
-    if (p->count < 3)
-        return setting_fail(ap, "setups are set by setups.min_run.SETUP or "
-                            "setups.changes.#N.KEY");
-    if (!among(p->segment[1], setups_keys, 2))
+    if (p->count >= 2 && !among(p->segment[1], setups_keys, 3))
         return setting_fail(ap, "unknown key '%s'%s", p->segment[1],
-                            hint_for(p->segment[1], setups_keys, 2, hint,
+                            hint_for(p->segment[1], setups_keys, 3, hint,
                                      sizeof hint));
+    if (p->count >= 2 && strcmp(p->segment[1], "min_run_wait") == 0) {
+        if (p->count > 2)
+            return setting_fail(ap, "'min_run_wait' is a value, not a "
+                                "section");
+        rc = own_child(ap, root, "setups", YNODE_MAPPING,
+                       "a mapping with 'changes' and 'min_run'", 1, &s);
+        return rc != 0 ? rc : map_put(ap, s, "min_run_wait");
+    }
+    if (p->count < 3)
+        return setting_fail(ap, "setups are set by setups.min_run.SETUP, "
+                            "setups.min_run_wait or setups.changes.#N.KEY");
     if (strcmp(p->segment[1], "min_run") == 0) {
         if (p->count > 3)
             return setting_fail(ap, "'%s' is a value, not a section",

@@ -1799,9 +1799,10 @@ static const smt_field setupgrp_fields[SG_FIELDS] = {
     [SG_MINRUN] = {"MINRUN", 1},
 };
 
-/* MINRUN: lots to run in a setup before the tool may change it.  The
- * SETUPGRP column only groups the rows (tool.txt.1l names the group of a
- * family); a setup has one minimum run wherever it is used. */
+/* MINRUN: lots to run in a setup before the tool may change it; the tool
+ * waits for them however long it takes (docs/smt2020.md).  The SETUPGRP
+ * column only groups the rows (tool.txt.1l names the group of a family);
+ * a setup has one minimum run wherever it is used. */
 static int read_setup_groups(loader *L)
 {
     int *seen_line = calloc((size_t)(L->m->nsetups > 0 ? L->m->nsetups : 1),
@@ -1811,6 +1812,7 @@ static int read_setup_groups(loader *L)
 
     if (!seen_line)
         return nomem(L);
+    L->m->setup_min_run_wait_days = INFINITY;
     rc = table_open(L, &t, "setupgrp.txt", setupgrp_fields, SG_FIELDS, NULL);
     while (rc == 0 && (rc = table_next(L, &t)) == 1) {
         int32_t s = 0;
@@ -2012,8 +2014,16 @@ static const smt_field attach_fields[AT_FIELDS] = {
     [AT_FOA2] = {"FOA2", 0},         [AT_FOAUNITS] = {"FOAUNITS", 0},
 };
 
+/* An attach row's first occurrence (FOA). */
+typedef struct first_occurrence {
+    int has_first;              /* a time, drawn from `first` */
+    dist first;
+    double first_wafers;        /* a PM by pieces: the pieces; 0: none */
+    int stagger;                /* a constant FOA: spread over the tools */
+} first_occurrence;
+
 static int attach_to(loader *L, const smt_table *t, int32_t gi,
-                     const calendar *c, int has_first, const dist *first)
+                     const calendar *c, const first_occurrence *f)
 {
     tool_group *g = &L->m->groups[gi];
     tool_downtime *d;
@@ -2032,25 +2042,26 @@ static int attach_to(loader *L, const smt_table *t, int32_t gi,
     d->interval = c->interval;
     d->interval_wafers = c->interval_wafers;
     d->duration = c->duration;
-    d->has_first = has_first;
-    if (has_first)
-        d->first = *first;
+    d->has_first = f->has_first;
+    if (f->has_first)
+        d->first = f->first;
+    d->first_wafers = f->first_wafers;
+    d->stagger = f->stagger;
     return 0;
 }
 
-/* FOA: the first occurrence.  For a PM by wafers it counts pieces, which
- * the model cannot hold (its `first` is in days): it is checked and then
- * not used, and the first PM comes after interval_wafers. */
-static int first_occurrence(loader *L, const smt_table *t, const calendar *c,
-                            int *has_first, dist *first)
+/* FOA: the first occurrence, a time or, for a PM by wafers, pieces.  A
+ * constant FOA is the family's: its tools' first occurrences are spread
+ * evenly up to it (docs/smt2020.md), not all at once. */
+static int read_first_occurrence(loader *L, const smt_table *t,
+                                 const calendar *c, first_occurrence *f)
 {
     const smt_cell *foa = cell(t, AT_FOA);
     const smt_cell *kind = cell(t, AT_FOADIST);
     const smt_cell *units = cell(t, AT_FOAUNITS);
-    double pieces;
     int rc;
 
-    *has_first = 0;
+    memset(f, 0, sizeof *f);
     if (foa->length == 0) {
         if (kind->length > 0)
             return fail(L, t, foa, "FOA must not be empty when FOADIST is "
@@ -2059,8 +2070,9 @@ static int first_occurrence(loader *L, const smt_table *t, const calendar *c,
     }
     if (c->kind != DOWN_PM_WAFERS) {
         rc = distribution(L, t, AT_FOADIST, AT_FOA,
-                          optional_column(t, AT_FOA2), AT_FOAUNITS, first);
-        *has_first = rc == 0;
+                          optional_column(t, AT_FOA2), AT_FOAUNITS, &f->first);
+        f->has_first = rc == 0;
+        f->stagger = rc == 0 && is(kind, "constant");
         return rc;
     }
     if (kind->length > 0 && !is(kind, "constant"))
@@ -2069,7 +2081,10 @@ static int first_occurrence(loader *L, const smt_table *t, const calendar *c,
     if (units->length > 0 && !is(units, "pieces"))
         return fail(L, t, units, "FOAUNITS of a PM by pieces must be pieces "
                     "or empty (got '%s')", units->text);
-    return cell_number(L, t, AT_FOA, ZERO_OR_MORE, DIST_MAX_TIME, &pieces);
+    rc = cell_number(L, t, AT_FOA, ZERO_OR_MORE, DIST_MAX_TIME,
+                     &f->first_wafers);
+    f->stagger = rc == 0 && f->first_wafers > 0.0;
+    return rc;
 }
 
 static int read_attach_row(loader *L, const smt_table *t)
@@ -2081,8 +2096,8 @@ static int read_attach_row(loader *L, const smt_table *t)
     const calendar_set *set;
     const name_slot *found;
     const calendar *c;
-    dist first;
-    int has_first, rc;
+    first_occurrence first;
+    int rc;
 
     if (is(type, "down"))
         set = &L->down;
@@ -2105,7 +2120,7 @@ static int read_attach_row(loader *L, const smt_table *t)
                     "area or stnfam for a tool family)", restype->text);
     rc = need(L, t, AT_RESNAME);
     if (rc == 0)
-        rc = first_occurrence(L, t, c, &has_first, &first);
+        rc = read_first_occurrence(L, t, c, &first);
     if (rc != 0)
         return rc;
     if (is(restype, "stnfam")) {
@@ -2113,14 +2128,14 @@ static int read_attach_row(loader *L, const smt_table *t)
         if (!found)
             return fail(L, t, resname, "unknown tool family '%s' (not in "
                         "tool.txt.1l)", resname->text);
-        return attach_to(L, t, found->value, c, has_first, &first);
+        return attach_to(L, t, found->value, c, &first);
     }
     found = index_find(&L->areas, resname->text);
     if (!found)
         return fail(L, t, resname, "no tool family has STNGRP '%s'",
                     resname->text);
     for (int32_t g = found->value; g >= 0; g = L->next_in_area[g]) {
-        rc = attach_to(L, t, g, c, has_first, &first);
+        rc = attach_to(L, t, g, c, &first);
         if (rc != 0)
             return rc;
     }

@@ -697,9 +697,8 @@ START_TEST(load_unload_and_cascading)
     r = analyse(m, 0.85);
     ck_assert_close(r->load_tool_hours_per_day[0], 2 * 3.0);
     capacity_report_destroy(r);
-    /* Loading (0.5 h) comes before the interval, unloading (0.25 h) ends
-     * the 3.75 h job: a job holds the tool max(0.5 + 0.5, 3.75 / 3) =
-     * 1.25 h with an interval of 0.5 h. */
+    /* Loading (0.5 h) and unloading (0.25 h) make a 3.75 h job: with an
+     * interval of 0.5 h it holds the tool max(0.5, 3.75 / 3) = 1.25 h. */
     g->cascade = 3;
     g->load_days = 0.5 * HOURS;
     g->unload_days = 0.25 * HOURS;
@@ -710,10 +709,11 @@ START_TEST(load_unload_and_cascading)
     ck_assert_close(r->load_tool_hours_per_day[0], 2 * 1.25);
     ck_assert_close(r->raw_process_time_days[0], 3.75 * HOURS);
     capacity_report_destroy(r);
-    /* ... and an interval of 2 h: 0.5 + 2 = 2.5 h. */
+    /* ... and an interval of 2 h: the next job's load overlaps this
+     * one's interval, so a job holds the tool 2 h, not 0.5 + 2 h. */
     p->steps[0].cascade_interval_days = 2.0 * HOURS;
     r = analyse(m, 0.85);
-    ck_assert_close(r->load_tool_hours_per_day[0], 2 * 2.5);
+    ck_assert_close(r->load_tool_hours_per_day[0], 2 * 2.0);
     capacity_report_destroy(r);
     model_destroy(m);
 }

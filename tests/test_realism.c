@@ -277,6 +277,88 @@ START_TEST(calendar_pm_on_an_idle_tool)
 }
 END_TEST
 
+START_TEST(staggered_first_pms_spread_over_the_tools)
+{
+    /* Four idle tools, a PM every 100 days for 1 day, first at a constant
+     * 8 days.  Staggered, tool k of 4 has its first at 2k days: over a
+     * 5-day horizon the PMs at 2 and 4 run whole, 2 tool-days of 20, a
+     * share of 0.1.  Unstaggered, all four would come at day 8: none. */
+    for (int stagger = 0; stagger <= 1; stagger++) {
+        model *m = new_model(5.0);
+        int32_t pm = add_group(m, "PMTOOLS", 4);
+        int32_t busy = add_group(m, "OTHER", 1);
+        tool_downtime *d = model_add_downtime(&m->groups[pm], "pm");
+        ck_assert_ptr_nonnull(d);
+        d->kind = DOWN_PM_CALENDAR;
+        d->interval = constant(100.0);
+        d->duration = constant(1.0);
+        d->has_first = 1;
+        d->first = constant(8.0);
+        d->stagger = stagger;
+        product *p = add_product(m, "P", 25);
+        release_every(p, 1.0);
+        add_step(p, busy, TIME_PER_LOT, constant(0.25));
+        fab_result *r = run(m, 0, 0);
+        assert_shares_sum_to_one(r);
+        ck_assert_near(state_share(r, pm, TOOL_PM), stagger ? 0.1 : 0.0,
+                       1e-12);
+        fab_result_destroy(r);
+        model_destroy(m);
+    }
+}
+END_TEST
+
+START_TEST(first_wafer_pms_staggered)
+{
+    /* Two tools, 12 lots of 25 wafers waiting at 0, 0.1 d each; a wafer
+     * PM of 1 d every 10^6 wafers, the first after first_wafers = 100.
+     * Staggered, tool 1 stops after 50 wafers (2 lots, at 0.2) and tool 2
+     * after 100 (4 lots, at 0.4); back at 1.2 and 1.4 they share the last
+     * 6 lots, the last done at 1.6: 6 lots done before day 1.  Without
+     * stagger both stop after 4 lots: 8 done before day 1, the last at
+     * 1.6 too.  Without first_wafers the first PM would come after 10^6
+     * wafers: no PM at all. */
+    for (int variant = 0; variant < 3; variant++) {
+        model *m = new_model(10.0);
+        int32_t g = add_group(m, "LAMP", 2);
+        tool_downtime *d = model_add_downtime(&m->groups[g], "lamp");
+        ck_assert_ptr_nonnull(d);
+        d->kind = DOWN_PM_WAFERS;
+        d->interval_wafers = 1e6;
+        d->duration = constant(1.0);
+        d->first_wafers = variant < 2 ? 100.0 : 0.0;
+        d->stagger = variant == 0;
+        product *p = add_product(m, "P", 25);
+        add_step(p, g, TIME_PER_LOT, constant(0.1));
+        for (int32_t i = 0; i < 12; i++) {
+            initial_lot *l = model_add_initial_lot(m);
+            ck_assert_ptr_nonnull(l);
+            l->product = 0;
+            l->step = 0;
+            l->wafers = 25;
+        }
+        fab_result *r = run(m, 0, 1);
+        ck_assert_uint_eq(r->nlots, 12);
+        int before_day_1 = 0;
+        double last = 0.0;
+        for (size_t i = 0; i < r->nlots; i++) {
+            before_day_1 += r->lots[i].finish_day < 1.0;
+            if (r->lots[i].finish_day > last)
+                last = r->lots[i].finish_day;
+        }
+        const int want[3] = {6, 8, 12};
+        ck_assert_msg(before_day_1 == want[variant],
+                      "variant %d: %d lots before day 1", variant,
+                      before_day_1);
+        ck_assert_near(last, variant < 2 ? 1.6 : 0.6, 1e-9);
+        ck_assert_near(state_share(r, g, TOOL_PM), variant < 2 ? 0.1 : 0.0,
+                       1e-12);
+        fab_result_destroy(r);
+        model_destroy(m);
+    }
+}
+END_TEST
+
 /* ---- b. batching -------------------------------------------------------- */
 
 /* One tool batching k lots (batch_min = batch_max = k, lot units) of a
@@ -434,6 +516,48 @@ START_TEST(min_run_keeps_campaigns_together)
                       setups, expected);
         ck_assert_near(state_share(r, 0, TOOL_PROCESSING),
                        20 * process / horizon, 1e-9);
+        fab_result_destroy(r);
+        model_destroy(m);
+    }
+}
+END_TEST
+
+START_TEST(min_run_wait_holds_the_setup)
+{
+    /* One tool; lots of 0.05 d, a setup change of 0.1 d.  An A lot at 0
+     * (setup A, minimum run 3), a B lot at 0.01, A lots at 0.5 and 0.6.
+     * - min_run_wait 0: after the first A (done 0.15) the tool changes to
+     *   B (done 0.30), and back for the A lots: 0.65 and 0.70.
+     * - unlimited: it keeps A for its run: A at 0.55 and 0.65, then B at
+     *   0.80.
+     * - 0.2 d: it keeps A until 0.35, then B (0.50); A again at 0.5
+     *   (0.65, 0.70). */
+    const double waits[3] = {0.0, INFINITY, 0.2};
+    const double finish[3][4] = {
+        {0.15, 0.30, 0.65, 0.70},
+        {0.15, 0.80, 0.55, 0.65},
+        {0.15, 0.50, 0.65, 0.70},
+    };
+    for (int w = 0; w < 3; w++) {
+        model *m = setup_model(10.0, 0.05, 0.1);
+        m->setup_min_run[0] = 3;
+        m->setup_min_run_wait_days = waits[w];
+        add_order(m, "a0", 0, 1, 0.0, 1.0);
+        add_order(m, "b", 1, 1, 0.01, 1.0);
+        add_order(m, "a1", 0, 2, 0.5, 0.1);
+        fab_result *r = run(m, 0, 1);
+        ck_assert_uint_eq(r->nlots, 4);
+        const double release[4] = {0.0, 0.01, 0.5, 0.6};
+        for (size_t i = 0; i < 4; i++) {
+            size_t k = 0;
+            while (k < 4 && fabs(r->lots[k].release_day - release[i]) > 1e-9)
+                k++;
+            ck_assert_uint_lt(k, 4);
+            ck_assert_msg(fabs(r->lots[k].finish_day - finish[w][i]) < 1e-9,
+                          "wait %g: lot released at %g done at %.9g, "
+                          "expected %g", waits[w], release[i],
+                          r->lots[k].finish_day, finish[w][i]);
+        }
         fab_result_destroy(r);
         model_destroy(m);
     }
@@ -819,6 +943,21 @@ START_TEST(cascading_per_wafer_step_is_a_pipeline)
                    2 * entry + job, 1e-9);
     ck_assert_near(product_raw_process_time(m, p), job, 1e-15);
     fab_result_destroy(r);
+    /* Load and unload: a job takes load + job + unload, and the next
+     * one's load overlaps this one's last wafers, so wafers still enter
+     * one interval apart across jobs: the same entry times, shifted by
+     * the load. */
+    const double load = 0.001, unload = 0.002;
+    m->groups[g].load_days = load;
+    m->groups[g].unload_days = unload;
+    r = run(m, 0, 1);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_near(r->lots[i].finish_day - 1.0,
+                       finish[i] + load + unload, 1e-12);
+    ck_assert_near(state_share(r, g, TOOL_PROCESSING) * horizon,
+                   2 * entry + load + job + unload, 1e-9);
+    fab_result_destroy(r);
+    m->groups[g].load_days = m->groups[g].unload_days = 0.0;
     /* Without cascading the same step runs its wafers one after another. */
     m->groups[g].cascade = 1;
     r = run(m, 0, 1);
@@ -931,10 +1070,13 @@ static Suite *realism_suite(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, breakdowns_give_mttf_over_mttf_plus_mttr);
     tcase_add_test(tc, calendar_pm_on_an_idle_tool);
+    tcase_add_test(tc, staggered_first_pms_spread_over_the_tools);
+    tcase_add_test(tc, first_wafer_pms_staggered);
     tcase_add_test(tc, batches_wait_for_k_lots);
     tcase_add_test(tc, batches_of_poisson_arrivals);
     tcase_add_test(tc, campaigns_of_n_lots_need_one_setup_each);
     tcase_add_test(tc, min_run_keeps_campaigns_together);
+    tcase_add_test(tc, min_run_wait_holds_the_setup);
     tcase_add_test(tc, rework_visits_one_over_one_minus_p);
     tcase_add_test(tc, sampling_visits_one_plus_q);
     tcase_add_test(tc, scrap_share_and_conservation);

@@ -812,6 +812,9 @@ START_TEST(test_realism_example)
     ck_assert_str_eq(g->downtimes[1].name, "lamp");
     ck_assert_int_eq(g->downtimes[1].kind, DOWN_PM_WAFERS);
     ck_assert_double_eq(g->downtimes[1].interval_wafers, 20000.0);
+    ck_assert_double_eq(g->downtimes[1].first_wafers, 12000.0);
+    ck_assert_int_eq(g->downtimes[1].stagger, 1);
+    ck_assert_int_eq(g->downtimes[0].stagger, 0);
     ck_assert_close(g->downtimes[1].duration.mean, 3 * HOUR);
     g = &m->groups[group_index(m, "ETCH")];
     ck_assert_int_eq(g->rank[0], RANK_STEP);
@@ -920,6 +923,7 @@ START_TEST(test_realism_example)
                      &m->setup_changes[1].time);
     ck_assert_int_eq(m->setup_min_run[a_mask], 3);
     ck_assert_int_eq(m->setup_min_run[b_mask], 2);
+    ck_assert_close(m->setup_min_run_wait_days, HOUR);
 
     ck_assert_int_eq(m->norders, 3);
     ck_assert_str_eq(m->orders[0].name, "pilot");
@@ -1071,6 +1075,16 @@ static const struct {
     {", downtimes: [{name: d, kind: pm_wafers, interval: {mean: 1}, "
      "duration: {mean: 1}}]", "lots_per_day: 1", three_steps, "", 2, 56,
      "'interval' is not a key of a pm_wafers downtime"},
+    {", downtimes: [{name: d, kind: pm_wafers, interval_wafers: 9, "
+     "first_wafers: 0, duration: {mean: 1}}]", "lots_per_day: 1", three_steps,
+     "", 2, 90, "'first_wafers' must be > 0 and at most 1e+12 (got 0)"},
+    {", downtimes: [{name: d, kind: breakdown, interval: {mean: 1}, "
+     "first_wafers: 5, duration: {mean: 1}}]", "lots_per_day: 1",
+     three_steps, "", 2, 77, "'first_wafers' is a key of pm_wafers "
+     "downtimes; a breakdown downtime counts time"},
+    {", downtimes: [{name: d, kind: breakdown, interval: {mean: 1}, "
+     "stagger: yes, duration: {mean: 1}}]", "lots_per_day: 1", three_steps,
+     "", 2, 86, "'stagger' must be true or false (got 'yes')"},
     {", downtimes: [{name: d, kind: breakdown, interval: {mean: 0}, "
      "duration: {mean: 1}}]", "lots_per_day: 1", three_steps, "", 2, 66,
      "the mean 'interval' must be > 0"},

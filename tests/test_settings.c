@@ -156,15 +156,17 @@ static void assert_same_group(const tool_group *x, const tool_group *y)
         const tool_downtime *u = &x->downtimes[d], *v = &y->downtimes[d];
         ck_assert_str_eq(u->name, v->name);
         ck_assert_int_eq(u->kind, v->kind);
-        if (u->kind == DOWN_PM_WAFERS)
+        if (u->kind == DOWN_PM_WAFERS) {
             assert_same_double(u->interval_wafers, v->interval_wafers,
                                u->name);
-        else
+            assert_same_double(u->first_wafers, v->first_wafers, u->name);
+        } else
             assert_same_dist(&u->interval, &v->interval, u->name);
         assert_same_dist(&u->duration, &v->duration, u->name);
         ck_assert_int_eq(u->has_first, v->has_first);
         if (u->has_first)
             assert_same_dist(&u->first, &v->first, u->name);
+        ck_assert_int_eq(u->stagger, v->stagger);
     }
 }
 
@@ -228,6 +230,8 @@ static void assert_same_model(const model *a, const model *b)
             assert_same_step(&x->steps[s], &y->steps[s]);
     }
     ck_assert_int_eq(a->nsetups, b->nsetups);
+    assert_same_double(a->setup_min_run_wait_days, b->setup_min_run_wait_days,
+                       "min_run_wait");
     for (int32_t i = 0; i < a->nsetups; i++) {
         ck_assert_str_eq(a->setups[i], b->setups[i]);
         ck_assert_int_eq(a->setup_min_run[i], b->setup_min_run[i]);
@@ -847,6 +851,10 @@ static const struct {
     /* fab-wide sections */
     {{"setups.min_run.y=3", "setups.min_run.x=1"}, "min_run: {x: 2}",
      "min_run: {x: 1, y: 3}", NULL, NULL, NULL},
+    {{"setups.min_run_wait=45"}, "min_run: {x: 2}",
+     "min_run: {x: 2}\n  min_run_wait: 45", NULL, NULL, NULL},
+    {{"setups.min_run_wait=unlimited"}, "min_run: {x: 2}",
+     "min_run: {x: 2}\n  min_run_wait: unlimited", NULL, NULL, NULL},
     {{"setups.changes.#1.time=7", "setups.changes.#2.time.max=4",
       "setups.changes.#1.from=y", "setups.changes.#1.to=x"},
      "{from: x, to: y, time: 5}\n    - {to: x, time: {distribution: uniform, "
@@ -1032,8 +1040,14 @@ static const struct {
     {"setups.changes.#1.form=x", "unknown key 'form' (did you mean "
                                  "'from'?)"},
     {"setups.foo.x=1", "unknown key 'foo'"},
-    {"setups.min_run=1", "setups are set by setups.min_run.SETUP or "
-                         "setups.changes.#N.KEY"},
+    {"setups.min_run=1", "setups are set by setups.min_run.SETUP, "
+                         "setups.min_run_wait or setups.changes.#N.KEY"},
+    {"setups.min_run_wait.x=1", "'min_run_wait' is a value, not a section"},
+    {"setups.min_run_wait=-1", "'min_run_wait' must be >= 0"},
+    {"setups.min_run_wait=forever", "'min_run_wait' must be a duration (a "
+                                    "number in time_unit, or {value: N, "
+                                    "unit: h}) or 'unlimited' (got "
+                                    "'forever')"},
     {"transport=3", "'transport' is a distribution: set one of its keys, "
                     "e.g. transport.mean"},
     {"transport.meen=3", "unknown key 'meen' (did you mean 'mean'?)"},

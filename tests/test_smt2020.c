@@ -223,12 +223,15 @@ START_TEST(test_mini_groups)
     assert_dist(&d->duration, DIST_EXPONENTIAL, 151.2 * MIN, 0, "mttr");
     ck_assert_int_eq(d->has_first, 1);
     assert_dist(&d->first, DIST_EXPONENTIAL, 10080 * MIN, 0, "foa");
+    ck_assert_int_eq(d->stagger, 0);
     d = downtime(g, "Diff_PM");
     ck_assert_int_eq(d->kind, DOWN_PM_CALENDAR);
     assert_dist(&d->interval, DIST_CONSTANT, 91.0, 0, "mtbpm");
     assert_dist(&d->duration, DIST_CONSTANT, 6 * HR, 0, "pm time");
     ck_assert_int_eq(d->has_first, 1);
     assert_dist(&d->first, DIST_CONSTANT, 45.0, 0, "pm foa");
+    /* A constant FOA is the family's: spread over its tools. */
+    ck_assert_int_eq(d->stagger, 1);
 
     g = group(m, "Wet_1");
     ck_assert_int_eq(g->tools, 3);
@@ -244,8 +247,11 @@ START_TEST(test_mini_groups)
     assert_close(d->interval_wafers, 2000.0, "pm wafers");
     assert_dist(&d->duration, DIST_UNIFORM, (8.74 - 1.75) * HR,
                 (8.74 + 1.75) * HR, "pm time");
-    /* FOA in pieces has no place in the model (docs/smt2020.md). */
+    /* FOA in pieces: the wafers before the first PM, spread over the
+     * tools. */
     ck_assert_int_eq(d->has_first, 0);
+    assert_close(d->first_wafers, 1880.0, "pm first wafers");
+    ck_assert_int_eq(d->stagger, 1);
 
     g = group(m, "Litho_1");
     ck_assert_int_eq(g->rank[2], RANK_EDD);
@@ -464,6 +470,7 @@ START_TEST(test_mini_setups_and_transport)
 
     ck_assert_int_eq(m->setup_min_run[sua], 3);
     ck_assert_int_eq(m->setup_min_run[sub], 5);
+    ck_assert(m->setup_min_run_wait_days == INFINITY);
     ck_assert_int_eq(m->setup_min_run[suc], 0);
     ck_assert_int_eq(m->setup_min_run[ls1], 0);
 
@@ -521,6 +528,10 @@ static void assert_same_model(const model *a, const model *b)
                              &y->downtimes[i].duration, "duration");
             ck_assert_int_eq(x->downtimes[i].has_first,
                              y->downtimes[i].has_first);
+            ck_assert(x->downtimes[i].first_wafers
+                      == y->downtimes[i].first_wafers);
+            ck_assert_int_eq(x->downtimes[i].stagger,
+                             y->downtimes[i].stagger);
         }
     }
     ck_assert_int_eq(a->nproducts, b->nproducts);
