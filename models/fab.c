@@ -2607,6 +2607,8 @@ static void tool_halt(fab_state *s, int32_t tool_id, int scrap, int32_t e,
         t->jobs = -1;
         t->njobs = 0;
         t->in_setup = 0;
+        /* No job ends to time a minimum-run hold from: it ends here. */
+        t->holding = 0;
         t->entry_blocked = 0;
         t->entry_job = -1;
         t->suspended = 0;
