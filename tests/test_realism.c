@@ -114,6 +114,29 @@ static release_order *add_order(model *m, const char *name,
     return o;
 }
 
+/* A downtime of group g taking `duration` each time; the caller sets
+ * when it falls due. */
+static tool_downtime *add_downtime(model *m, int32_t g, const char *name,
+                                   enum downtime_kind kind, dist duration)
+{
+    tool_downtime *d = model_add_downtime(&m->groups[g], name);
+    ck_assert_ptr_nonnull(d);
+    d->kind = kind;
+    d->duration = duration;
+    return d;
+}
+
+/* A second group OTHER that a lot a day visits for 0.25 d, so that the
+ * fab runs while the group under test stays idle. */
+static int32_t add_busy_line(model *m)
+{
+    int32_t busy = add_group(m, "OTHER", 1);
+    product *p = add_product(m, "P", 25);
+    release_every(p, 1.0);
+    add_step(p, busy, TIME_PER_LOT, constant(0.25));
+    return busy;
+}
+
 static fab_result *run(const model *m, uint32_t replication, int record_lots)
 {
     fab_options fo = {.scenario = 0, .record_lots = record_lots};
@@ -207,11 +230,9 @@ START_TEST(breakdowns_give_mttf_over_mttf_plus_mttr)
     const double mttf = 4.0, mttr = 1.0, process = 0.5;
     model *m = new_model(10000.0);
     int32_t g = add_group(m, "T", 1);
-    tool_downtime *d = model_add_downtime(&m->groups[g], "failure");
-    ck_assert_ptr_nonnull(d);
-    d->kind = DOWN_BREAKDOWN;
+    tool_downtime *d = add_downtime(m, g, "failure", DOWN_BREAKDOWN,
+                                    exponential(mttr));
     d->interval = exponential(mttf);
-    d->duration = exponential(mttr);
     product *p = add_product(m, "P", 25);
     release_every(p, 10.0);
     add_step(p, g, TIME_PER_LOT, constant(process));
@@ -249,15 +270,10 @@ START_TEST(calendar_pm_on_an_idle_tool)
     const double interval = 9.0, duration = 1.0;
     model *m = new_model(1000.0);
     int32_t idle = add_group(m, "PMTOOL", 1);
-    int32_t busy = add_group(m, "OTHER", 1);
-    tool_downtime *d = model_add_downtime(&m->groups[idle], "pm");
-    ck_assert_ptr_nonnull(d);
-    d->kind = DOWN_PM_CALENDAR;
+    int32_t busy = add_busy_line(m);
+    tool_downtime *d = add_downtime(m, idle, "pm", DOWN_PM_CALENDAR,
+                                    constant(duration));
     d->interval = constant(interval);
-    d->duration = constant(duration);
-    product *p = add_product(m, "P", 25);
-    release_every(p, 1.0);
-    add_step(p, busy, TIME_PER_LOT, constant(0.25));
     for (uint32_t rep = 0; rep < 2; rep++) {
         fab_result *r = run(m, rep, 0);
         assert_shares_sum_to_one(r);
@@ -286,18 +302,13 @@ START_TEST(staggered_first_pms_spread_over_the_tools)
     for (int stagger = 0; stagger <= 1; stagger++) {
         model *m = new_model(5.0);
         int32_t pm = add_group(m, "PMTOOLS", 4);
-        int32_t busy = add_group(m, "OTHER", 1);
-        tool_downtime *d = model_add_downtime(&m->groups[pm], "pm");
-        ck_assert_ptr_nonnull(d);
-        d->kind = DOWN_PM_CALENDAR;
+        add_busy_line(m);
+        tool_downtime *d = add_downtime(m, pm, "pm", DOWN_PM_CALENDAR,
+                                        constant(1.0));
         d->interval = constant(100.0);
-        d->duration = constant(1.0);
         d->has_first = 1;
         d->first = constant(8.0);
         d->stagger = stagger;
-        product *p = add_product(m, "P", 25);
-        release_every(p, 1.0);
-        add_step(p, busy, TIME_PER_LOT, constant(0.25));
         fab_result *r = run(m, 0, 0);
         assert_shares_sum_to_one(r);
         ck_assert_near(state_share(r, pm, TOOL_PM), stagger ? 0.1 : 0.0,
@@ -321,11 +332,9 @@ START_TEST(first_wafer_pms_staggered)
     for (int variant = 0; variant < 3; variant++) {
         model *m = new_model(10.0);
         int32_t g = add_group(m, "LAMP", 2);
-        tool_downtime *d = model_add_downtime(&m->groups[g], "lamp");
-        ck_assert_ptr_nonnull(d);
-        d->kind = DOWN_PM_WAFERS;
+        tool_downtime *d = add_downtime(m, g, "lamp", DOWN_PM_WAFERS,
+                                        constant(1.0));
         d->interval_wafers = 1e6;
-        d->duration = constant(1.0);
         d->first_wafers = variant < 2 ? 100.0 : 0.0;
         d->stagger = variant == 0;
         product *p = add_product(m, "P", 25);
