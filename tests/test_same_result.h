@@ -33,65 +33,48 @@ static inline void assert_same_result(const fab_result *a,
     size_t P = (size_t)a->nproducts, G = (size_t)a->ngroups;
     size_t W = (size_t)a->nweeks, WA = W * (size_t)a->nareas;
     size_t D = (size_t)a->ndisruptions, C = (size_t)a->nconstraints;
-    assert_same_doubles(a->wafers_out, b->wafers_out, mp, "wafers_out");
-    assert_same_doubles(a->wafer_starts, b->wafer_starts, mp, "wafer_starts");
-    assert_same_doubles(a->wip_wafers, b->wip_wafers, mp, "wip_wafers");
-    assert_same_doubles(a->wip_wafers_mean, b->wip_wafers_mean, mp,
-                        "wip_wafers_mean");
-    assert_same_doubles(a->cycle_time_days, b->cycle_time_days, mp,
-                        "cycle_time_days");
-    assert_same_doubles(a->wafers_scrapped, b->wafers_scrapped, mp,
-                        "wafers_scrapped");
-    assert_same_doubles(a->on_time_share, b->on_time_share, mp,
-                        "on_time_share");
-    assert_same_doubles(a->x_factor, b->x_factor, mp, "x_factor");
-    assert_same_doubles(a->hot_cycle_time_days, b->hot_cycle_time_days, mp,
-                        "hot_cycle_time_days");
-    assert_same_doubles(a->utilisation, b->utilisation, mg, "utilisation");
-    assert_same_doubles(a->tool_state_share, b->tool_state_share,
-                        mg * TOOL_STATE_COUNT, "tool_state_share");
-    assert_same_doubles(a->throughput_wafers_per_day,
-                        b->throughput_wafers_per_day, P, "throughput");
-    assert_same_doubles(a->mean_cycle_time_days, b->mean_cycle_time_days, P,
-                        "mean_cycle_time_days");
-    assert_same_doubles(a->mean_wip_wafers, b->mean_wip_wafers, P,
-                        "mean_wip_wafers");
-    assert_same_doubles(a->mean_utilisation, b->mean_utilisation, G,
-                        "mean_utilisation");
-    assert_same_doubles(a->mean_tool_state_share, b->mean_tool_state_share,
-                        G * TOOL_STATE_COUNT, "mean_tool_state_share");
-    assert_same_doubles(a->cqt_checks, b->cqt_checks, C, "cqt_checks");
-    assert_same_doubles(a->cqt_violations, b->cqt_violations, C,
-                        "cqt_violations");
-    assert_same_doubles(a->weekly_wafers_out, b->weekly_wafers_out, W,
-                        "weekly_wafers_out");
-    assert_same_doubles(a->weekly_wafer_starts, b->weekly_wafer_starts, W,
-                        "weekly_wafer_starts");
-    assert_same_doubles(a->ew_wip_wafers, b->ew_wip_wafers, WA,
-                        "ew_wip_wafers");
-    assert_same_doubles(a->ew_bottleneck_queue_wafers,
-                        b->ew_bottleneck_queue_wafers, W,
-                        "ew_bottleneck_queue_wafers");
-    assert_same_doubles(a->ew_bottleneck_queue_days,
-                        b->ew_bottleneck_queue_days, W,
-                        "ew_bottleneck_queue_days");
-    assert_same_doubles(a->ew_projected_output_wafers,
-                        b->ew_projected_output_wafers, W,
-                        "ew_projected_output_wafers");
-    assert_same_doubles(a->disruption_occurrences, b->disruption_occurrences,
-                        D, "disruption_occurrences");
-    assert_same_doubles(a->disruption_last_end_days,
-                        b->disruption_last_end_days, D,
-                        "disruption_last_end_days");
-    assert_same_doubles(a->disruption_lots_scrapped,
-                        b->disruption_lots_scrapped, D,
-                        "disruption_lots_scrapped");
-    assert_same_doubles(a->disruption_wafers_scrapped,
-                        b->disruption_wafers_scrapped, D,
-                        "disruption_wafers_scrapped");
-    assert_same_doubles(a->disruption_wafers_not_started,
-                        b->disruption_wafers_not_started, D,
-                        "disruption_wafers_not_started");
+    /* Field by field, each named in a failure by its own name. */
+#define SAME_DOUBLES(field, n) \
+    assert_same_doubles(a->field, b->field, (n), #field)
+    SAME_DOUBLES(wafers_out, mp);
+    SAME_DOUBLES(wafer_starts, mp);
+    SAME_DOUBLES(wip_wafers, mp);
+    SAME_DOUBLES(wip_wafers_mean, mp);
+    SAME_DOUBLES(cycle_time_days, mp);
+    SAME_DOUBLES(wafers_scrapped, mp);
+    SAME_DOUBLES(on_time_share, mp);
+    SAME_DOUBLES(x_factor, mp);
+    SAME_DOUBLES(hot_cycle_time_days, mp);
+    SAME_DOUBLES(utilisation, mg);
+    SAME_DOUBLES(tool_state_share, mg * TOOL_STATE_COUNT);
+    SAME_DOUBLES(throughput_wafers_per_day, P);
+    SAME_DOUBLES(mean_cycle_time_days, P);
+    SAME_DOUBLES(mean_wip_wafers, P);
+    SAME_DOUBLES(mean_wafers_scrapped_per_day, P);
+    SAME_DOUBLES(mean_on_time_share, P);
+    SAME_DOUBLES(mean_x_factor, P);
+    SAME_DOUBLES(mean_hot_cycle_time_days, P);
+    SAME_DOUBLES(mean_utilisation, G);
+    SAME_DOUBLES(mean_tool_state_share, G * TOOL_STATE_COUNT);
+    SAME_DOUBLES(cqt_checks, C);
+    SAME_DOUBLES(cqt_violations, C);
+    SAME_DOUBLES(weekly_wafers_out, W);
+    SAME_DOUBLES(weekly_wafer_starts, W);
+    SAME_DOUBLES(ew_wip_wafers, WA);
+    SAME_DOUBLES(ew_wip_plan_wafers, WA);
+    SAME_DOUBLES(ew_wip_vs_plan, WA);
+    SAME_DOUBLES(ew_bottleneck_queue_wafers, W);
+    SAME_DOUBLES(ew_bottleneck_queue_days, W);
+    SAME_DOUBLES(ew_bottleneck_queue_growth_days, W);
+    SAME_DOUBLES(ew_projected_shortfall, W);
+    SAME_DOUBLES(ew_projected_output_wafers, W);
+    SAME_DOUBLES(disruption_occurrences, D);
+    SAME_DOUBLES(disruption_first_start_days, D);
+    SAME_DOUBLES(disruption_last_end_days, D);
+    SAME_DOUBLES(disruption_lots_scrapped, D);
+    SAME_DOUBLES(disruption_wafers_scrapped, D);
+    SAME_DOUBLES(disruption_wafers_not_started, D);
+#undef SAME_DOUBLES
     ck_assert_uint_eq(a->ndisruption_events, b->ndisruption_events);
     for (size_t i = 0; i < a->ndisruption_events; i++) {
         const fab_disruption_event *x = &a->disruption_events[i],
