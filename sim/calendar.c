@@ -182,6 +182,21 @@ int calendar_reserve(calendar *cal, uint64_t *seq)
     return 0;
 }
 
+/* Puts key in the hole at heap[i], moving it up past the keys it goes
+ * before; returns where it lands. */
+static inline size_t sift_up(heap_key *heap, size_t i, heap_key key)
+{
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!key_before(&key, &heap[parent]))
+            break;
+        heap[i] = heap[parent];
+        i = parent;
+    }
+    heap[i] = key;
+    return i;
+}
+
 /* Inserts the event with sequence number seq, which the caller checked. */
 static inline int push_event(calendar *cal, int lane_index, double time,
                              uint64_t seq, int32_t kind, int32_t subject,
@@ -205,17 +220,7 @@ static inline int push_event(calendar *cal, int lane_index, double time,
     cal->size++;
     cal->slots[slot] = (payload){kind, subject, tag};
     heap_key key = key_make(time, seq << SLOT_BITS | slot);
-    heap_key *heap = ln->heap;
-    size_t i = ln->size++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!key_before(&key, &heap[parent]))
-            break;
-        heap[i] = heap[parent];
-        i = parent;
-    }
-    heap[i] = key;
-    if (i == 0)
+    if (sift_up(ln->heap, ln->size++, key) == 0)
         cal->tops[lane_index] = key;
     return 0;
 }
@@ -287,14 +292,7 @@ int calendar_pop(calendar *cal, calendar_event *out)
         heap[i] = heap[child];
         i = child;
     }
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!key_before(&last, &heap[parent]))
-            break;
-        heap[i] = heap[parent];
-        i = parent;
-    }
-    heap[i] = last;
+    sift_up(heap, i, last);
     cal->tops[best] = heap[0];
     return 1;
 }
