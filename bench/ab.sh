@@ -4,8 +4,9 @@
 # by 20-30% from hour to hour, so series measured at different times do
 # not compare):
 #
-#   alternating   single runs, A then B, ROUNDS times: the medians of each
-#                 and the ratio of the medians;
+#   alternating   single runs, A then B, ROUNDS times: the medians of each,
+#                 the ratio of the medians, and the median of each round's
+#                 B/A;
 #   side by side  A and B at once, one per core (taskset), swapping cores
 #                 every round: the median of the per-round ratios B/A.
 #
@@ -45,6 +46,11 @@ echo "alternating ($rounds rounds, $days days of $(basename "$data"))"
 echo "  A median $ma s  ($a)"
 echo "  B median $mb s  ($b)"
 awk -v a="$ma" -v b="$mb" 'BEGIN {printf "  B/A %.3f\n", b / a}'
+# Each round's B over its A, run just before it: the drift between two
+# runs seconds apart is smaller than over the whole series.
+paste "$tmp/alt-a" "$tmp/alt-b" | awk '{print $2 / $1}' >"$tmp/paired"
+echo "  median of the rounds' B/A $(median <"$tmp/paired")" \
+     "(min $(sort -g "$tmp/paired" | head -1), max $(sort -g "$tmp/paired" | tail -1))"
 
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
     for ((i = 0; i < rounds; i++)); do
