@@ -1,11 +1,8 @@
 /* scenario.c - reads a scenario YAML file into a model (see scenario.h and
  * docs/scenario-format.md).
  *
- * libfyaml's document API in 0.7.12 gives no positions for mappings and
- * sequences, and every message here must name line and column, so the
- * reader runs libfyaml's event parser and builds its own small tree with
- * a position on every node.  The tree lives in one arena, freed at once.
- * Reading then walks the fixed shape of the format, checking every key.
+ * The text becomes a tree with a position on every node (ytree.h);
+ * reading then walks the fixed shape of the format, checking every key.
  *
  * Order of checks: the bytes (UTF-8, no control characters), then YAML
  * syntax (libfyaml's own message and position), then the tree (one
@@ -31,562 +28,15 @@
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
-#include <libfyaml.h>
 
 #include "models/route_csv.h"
 #include "models/smt2020.h"
+#include "models/ytree.h"
 #include "sim/date.h"
 #include "sim/stream.h"
 
 /* 365.2425 / 12: the mean Gregorian month, in days. */
 #define DAYS_PER_MONTH 30.436875
-
-/* --- arena -------------------------------------------------------------- */
-
-typedef struct arena_block {
-    struct arena_block *next;
-    size_t used;
-    size_t size;
-    max_align_t data[];
-} arena_block;
-
-typedef struct arena {
-    arena_block *head;
-} arena;
-
-static void *arena_alloc(arena *a, size_t n)
-{
-    const size_t align = sizeof(max_align_t);
-    arena_block *b = a->head;
-
-    n = (n + align - 1) / align * align;
-    if (!b || b->size - b->used < n) {
-        size_t size = n > 65536 ? n : 65536;
-        b = malloc(sizeof *b + size);
-        if (!b)
-            return NULL;
-        b->size = size;
-        b->used = 0;
-        b->next = a->head;
-        a->head = b;
-    }
-    b->used += n;
-    return (char *)b->data + b->used - n;
-}
-
-static void arena_free(arena *a)
-{
-    while (a->head) {
-        arena_block *next = a->head->next;
-        free(a->head);
-        a->head = next;
-    }
-}
-
-/* --- YAML tree ---------------------------------------------------------- */
-
-enum ynode_kind { YNODE_SCALAR, YNODE_MAPPING, YNODE_SEQUENCE, YNODE_ALIAS };
-
-typedef struct yorigin yorigin;       /* where a setting was written */
-typedef struct yoverride yoverride;   /* a setting's change to a CSV cell */
-
-/* Mapping children alternate key, value; aliases point at their anchor's
- * node instead of copying it, so an alias bomb costs nothing to build
- * and the reader's fixed depth bounds what it costs to read.  Settings
- * never change a parsed node: they copy the nodes on their path (see
- * "settings" below), so one parsed tree serves every point of a sweep. */
-typedef struct ynode {
-    enum ynode_kind kind;
-    int line;                   /* 1-based */
-    int col;
-    int plain;                  /* scalar written without quotes */
-    const char *text;           /* scalar, NUL-terminated */
-    size_t length;
-    struct ynode *first;
-    struct ynode *last;
-    struct ynode *next;
-    struct ynode *target;       /* alias */
-    size_t count;               /* children */
-    const yorigin *origin;      /* written by a setting, else NULL */
-    const yoverride *overrides; /* a CSV route's cells set, newest first */
-    unsigned session;           /* whose copy the children (or the alias
-                                 * target) are: see own_list */
-} ynode;
-
-typedef struct yanchor {
-    const char *name;
-    size_t length;
-    ynode *node;
-} yanchor;
-
-typedef struct yframe {
-    ynode *node;
-    const char *anchor;         /* registered when the collection ends */
-    size_t anchor_length;
-} yframe;
-
-typedef struct ybuilder {
-    arena *arena;
-    const char *input;          /* the text being parsed */
-    size_t input_length;
-    ynode *root;
-    int documents;
-    yframe *stack;
-    size_t depth;
-    size_t stack_capacity;
-    yanchor *anchors;
-    size_t nanchors;
-    size_t anchors_capacity;
-    int last_line;
-    int last_col;
-    int nomem;
-    int error_line;             /* first problem found, 0 when none */
-    int error_col;
-    char error[512];
-} ybuilder;
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 4, 5)))
-#endif
-static void builder_fail(ybuilder *b, int line, int col, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (b->error_line != 0)
-        return;
-    b->error_line = line;
-    b->error_col = col;
-    va_start(ap, fmt);
-    vsnprintf(b->error, sizeof b->error, fmt, ap);
-    va_end(ap);
-}
-
-static const char *copy_text(arena *a, const char *text, size_t length)
-{
-    char *s = arena_alloc(a, length + 1);
-    if (s) {
-        if (length)
-            memcpy(s, text, length);
-        s[length] = '\0';
-    }
-    return s;
-}
-
-/* Event marks are 0-based; an empty scalar has no token and no mark, and
- * gets the position of what came before it (its key). */
-static void event_position(ybuilder *b, struct fy_event *e, int *line,
-                           int *col)
-{
-    const struct fy_mark *m = fy_event_start_mark(e);
-
-    if (m && m->line >= 0 && m->column >= 0) {
-        b->last_line = m->line + 1;
-        b->last_col = m->column + 1;
-    }
-    *line = b->last_line;
-    *col = b->last_col;
-}
-
-/* libfyaml marks a quoted scalar at its first character inside the
- * quotes and an alias at its name after '*'; a message should point at
- * what the user wrote first, the quote or the '*'. */
-static int opening_col(const ybuilder *b, struct fy_event *e, int col,
-                       const char *openers)
-{
-    const struct fy_mark *m = fy_event_start_mark(e);
-
-    if (m && m->input_pos > 0 && m->input_pos <= b->input_length &&
-        col > 1 && strchr(openers, b->input[m->input_pos - 1]))
-        return col - 1;
-    return col;
-}
-
-static ynode *builder_node(ybuilder *b, enum ynode_kind kind, int line,
-                           int col)
-{
-    ynode *n = arena_alloc(b->arena, sizeof *n);
-
-    if (!n) {
-        b->nomem = 1;
-        return NULL;
-    }
-    memset(n, 0, sizeof *n);
-    n->kind = kind;
-    n->line = line;
-    n->col = col;
-    return n;
-}
-
-static void builder_attach(ybuilder *b, ynode *n)
-{
-    if (b->depth == 0) {
-        if (!b->root)
-            b->root = n;
-        return;
-    }
-    {
-        ynode *parent = b->stack[b->depth - 1].node;
-        if (parent->last)
-            parent->last->next = n;
-        else
-            parent->first = n;
-        parent->last = n;
-        parent->count++;
-    }
-}
-
-/* The anchor's name copied into the arena, or NULL when there is none. */
-static const char *anchor_name(ybuilder *b, struct fy_token *anchor,
-                               size_t *length)
-{
-    const char *name, *copy;
-
-    *length = 0;
-    if (!anchor || !(name = fy_token_get_text(anchor, length)))
-        return NULL;
-    copy = copy_text(b->arena, name, *length);
-    if (!copy)
-        b->nomem = 1;
-    return copy;
-}
-
-static void builder_register(ybuilder *b, const char *name, size_t length,
-                             ynode *n)
-{
-    if (b->nanchors == b->anchors_capacity) {
-        size_t cap = b->anchors_capacity ? b->anchors_capacity * 2 : 16;
-        yanchor *p = realloc(b->anchors, cap * sizeof *p);
-        if (!p) {
-            b->nomem = 1;
-            return;
-        }
-        b->anchors = p;
-        b->anchors_capacity = cap;
-    }
-    b->anchors[b->nanchors].name = name;
-    b->anchors[b->nanchors].length = length;
-    b->anchors[b->nanchors].node = n;
-    b->nanchors++;
-}
-
-static ynode *resolve(ynode *n)
-{
-    return n && n->kind == YNODE_ALIAS ? n->target : n;
-}
-
-typedef struct key_ref {
-    const ynode *key;           /* resolved scalar */
-    const ynode *at;            /* as written, for its position */
-} key_ref;
-
-static int compare_key_refs(const void *a, const void *b)
-{
-    const key_ref *x = a, *y = b;
-    size_t n = x->key->length < y->key->length ? x->key->length
-                                               : y->key->length;
-    int c = memcmp(x->key->text, y->key->text, n);
-
-    if (c != 0)
-        return c;
-    if (x->key->length != y->key->length)
-        return x->key->length < y->key->length ? -1 : 1;
-    if (x->at->line != y->at->line)
-        return x->at->line < y->at->line ? -1 : 1;
-    return (x->at->col > y->at->col) - (x->at->col < y->at->col);
-}
-
-/* Reports the earliest second occurrence of a key.  Sorting keeps this
- * O(n log n) for the 1e5-entry mappings the limits allow. */
-static void builder_check_duplicates(ybuilder *b, ynode *map)
-{
-    key_ref *keys;
-    size_t n = 0;
-    const key_ref *dup = NULL, *first = NULL;
-
-    if (map->count < 4)         /* one pair: nothing to compare */
-        return;
-    keys = malloc(map->count / 2 * sizeof *keys);
-    if (!keys) {
-        b->nomem = 1;
-        return;
-    }
-    for (ynode *k = map->first; k && k->next; k = k->next->next) {
-        ynode *key = resolve(k);
-        if (key && key->kind == YNODE_SCALAR) {
-            keys[n].key = key;
-            keys[n].at = k;
-            n++;
-        }
-    }
-    qsort(keys, n, sizeof *keys, compare_key_refs);
-    for (size_t i = 1; i < n; i++) {
-        const key_ref *x = &keys[i - 1], *y = &keys[i];
-        if (x->key->length != y->key->length ||
-            memcmp(x->key->text, y->key->text, x->key->length) != 0)
-            continue;
-        if (!dup || y->at->line < dup->at->line ||
-            (y->at->line == dup->at->line && y->at->col < dup->at->col)) {
-            dup = y;
-            first = x;
-            /* x may itself be a repeat; find the first occurrence. */
-            for (size_t j = i - 1; j > 0 &&
-                 keys[j - 1].key->length == y->key->length &&
-                 memcmp(keys[j - 1].key->text, y->key->text,
-                        y->key->length) == 0; j--)
-                first = &keys[j - 1];
-        }
-    }
-    if (dup)
-        builder_fail(b, dup->at->line, dup->at->col,
-                     "duplicate key '%s' (first at line %d, column %d)",
-                     dup->key->text, first->at->line, first->at->col);
-    free(keys);
-}
-
-static void builder_push(ybuilder *b, ynode *n, struct fy_token *anchor)
-{
-    yframe *f;
-
-    if (b->depth == b->stack_capacity) {
-        size_t cap = b->stack_capacity ? b->stack_capacity * 2 : 16;
-        yframe *p = realloc(b->stack, cap * sizeof *p);
-        if (!p) {
-            b->nomem = 1;
-            return;
-        }
-        b->stack = p;
-        b->stack_capacity = cap;
-    }
-    f = &b->stack[b->depth++];
-    f->node = n;
-    f->anchor = anchor_name(b, anchor, &f->anchor_length);
-}
-
-static void builder_pop(ybuilder *b)
-{
-    yframe *f;
-
-    if (b->depth == 0)
-        return;
-    f = &b->stack[--b->depth];
-    if (f->node->kind == YNODE_MAPPING)
-        builder_check_duplicates(b, f->node);
-    /* Registered only now, so an alias inside its own anchor's collection
-     * is unknown rather than a cycle. */
-    if (f->anchor)
-        builder_register(b, f->anchor, f->anchor_length, f->node);
-}
-
-/* Tags would let a file retype values behind the format's back; the
- * message points at the tag itself, before the node it applies to. */
-static void builder_tag(ybuilder *b, struct fy_token *tag, int line, int col)
-{
-    const struct fy_mark *m;
-
-    if (!tag)
-        return;
-    m = fy_token_start_mark(tag);
-    if (m && m->line >= 0 && m->column >= 0) {
-        line = m->line + 1;
-        col = m->column + 1;
-    }
-    builder_fail(b, line, col, "YAML tags (such as !!str) are not supported");
-}
-
-static void builder_event(ybuilder *b, struct fy_event *e)
-{
-    int line, col;
-    ynode *n;
-
-    event_position(b, e, &line, &col);
-    if (b->nomem)
-        return;
-    switch (e->type) {
-    case FYET_DOCUMENT_START:
-        b->documents++;
-        if (b->documents == 2)
-            builder_fail(b, line, col,
-                         "a scenario is one YAML document; this starts a "
-                         "second one");
-        return;
-    case FYET_SCALAR: {
-        size_t length = 0;
-        const char *text = e->scalar.value
-                               ? fy_token_get_text(e->scalar.value, &length)
-                               : "";
-        if (b->documents > 1)
-            return;
-        if (e->scalar.value &&
-            fy_scalar_token_get_style(e->scalar.value) != FYSS_PLAIN)
-            col = opening_col(b, e, col, "\"'");
-        builder_tag(b, e->scalar.tag, line, col);
-        n = builder_node(b, YNODE_SCALAR, line, col);
-        if (!n)
-            return;
-        n->text = copy_text(b->arena, text ? text : "", text ? length : 0);
-        n->length = text ? length : 0;
-        n->plain = !e->scalar.value ||
-                   fy_scalar_token_get_style(e->scalar.value) == FYSS_PLAIN;
-        if (!n->text) {
-            b->nomem = 1;
-            return;
-        }
-        builder_attach(b, n);
-        {
-            size_t anchor_length;
-            const char *anchor = anchor_name(b, e->scalar.anchor,
-                                             &anchor_length);
-            if (anchor)
-                builder_register(b, anchor, anchor_length, n);
-        }
-        return;
-    }
-    case FYET_ALIAS: {
-        size_t length = 0;
-        const char *name = e->alias.anchor
-                               ? fy_token_get_text(e->alias.anchor, &length)
-                               : NULL;
-        ynode *target = NULL;
-        if (b->documents > 1)
-            return;
-        col = opening_col(b, e, col, "*");
-        for (size_t i = b->nanchors; name && i-- > 0;) {
-            if (b->anchors[i].length == length &&
-                memcmp(b->anchors[i].name, name, length) == 0) {
-                target = b->anchors[i].node;
-                break;
-            }
-        }
-        if (!target) {
-            builder_fail(b, line, col, "unknown alias '*%.*s'",
-                         name ? (int)length : 0, name ? name : "");
-            /* Keep the tree well formed for the rest of the stream. */
-            target = builder_node(b, YNODE_SCALAR, line, col);
-            if (!target)
-                return;
-            target->text = "";
-            target->plain = 1;
-        }
-        n = builder_node(b, YNODE_ALIAS, line, col);
-        if (!n)
-            return;
-        n->target = target;
-        builder_attach(b, n);
-        return;
-    }
-    case FYET_MAPPING_START:
-    case FYET_SEQUENCE_START: {
-        int mapping = e->type == FYET_MAPPING_START;
-        if (b->documents > 1)
-            return;
-        builder_tag(b, mapping ? e->mapping_start.tag : e->sequence_start.tag,
-                    line, col);
-        n = builder_node(b, mapping ? YNODE_MAPPING : YNODE_SEQUENCE, line,
-                         col);
-        if (!n)
-            return;
-        builder_attach(b, n);
-        builder_push(b, n, mapping ? e->mapping_start.anchor
-                                   : e->sequence_start.anchor);
-        return;
-    }
-    case FYET_MAPPING_END:
-    case FYET_SEQUENCE_END:
-        if (b->documents > 1)
-            return;
-        builder_pop(b);
-        return;
-    default:
-        return;
-    }
-}
-
-/* libfyaml output goes nowhere: library code prints nothing, and the
- * collected errors carry everything a message needs. */
-static void diag_sink(struct fy_diag *diag, void *user, const char *buf,
-                      size_t len)
-{
-    (void)diag;
-    (void)user;
-    (void)buf;
-    (void)len;
-}
-
-/* Parses text into b's tree, or fills err with the first syntax or tree
- * problem. */
-static int yaml_parse(ybuilder *b, const char *text, size_t length,
-                      const char *path, ws_error *err)
-{
-    struct fy_diag_cfg dcfg;
-    struct fy_parse_cfg pcfg;
-    struct fy_diag *diag;
-    struct fy_parser *parser;
-    struct fy_event *e;
-    int rc = 0;
-
-    fy_diag_cfg_default(&dcfg);
-    dcfg.fp = NULL;
-    dcfg.output_fn = diag_sink;
-    dcfg.user = NULL;
-    dcfg.colorize = false;
-    diag = fy_diag_create(&dcfg);
-    if (!diag)
-        return ws_error_set(err, WS_ENOMEM, path, 0, 0, "out of memory");
-    fy_diag_set_collect_errors(diag, true);
-
-    memset(&pcfg, 0, sizeof pcfg);
-    pcfg.flags = FYPCF_QUIET | FYPCF_JSON_NONE;
-    pcfg.diag = diag;
-    parser = fy_parser_create(&pcfg);
-    if (!parser || fy_parser_set_string(parser, text, length) != 0) {
-        if (parser)
-            fy_parser_destroy(parser);
-        fy_diag_destroy(diag);
-        return ws_error_set(err, WS_ENOMEM, path, 0, 0, "out of memory");
-    }
-    /* Drain the whole stream even after a tree problem: a syntax error
-     * anywhere is reported first, since it can explain the rest. */
-    while ((e = fy_parser_parse(parser)) != NULL) {
-        builder_event(b, e);
-        fy_parser_event_free(parser, e);
-    }
-    int leak_parser = 0;
-    if (fy_parser_get_stream_error(parser)) {
-        struct fy_diag_error *de;
-        void *it = NULL;
-        int line = b->last_line > 0 ? b->last_line : 1;
-        int col = b->last_col > 0 ? b->last_col : 1;
-        const char *msg = "syntax error";
-
-        while ((de = fy_diag_errors_iterate(diag, &it)) != NULL) {
-            if (de->type >= FYET_ERROR) {
-                if (de->line > 0)
-                    line = de->line;
-                if (de->column > 0)
-                    col = de->column;
-                if (de->msg)
-                    msg = de->msg;
-                break;
-            }
-        }
-        /* libfyaml 0.7.12 crashes freeing a parser that stopped on a tab
-         * used as indentation after an explicit key ("? a:<TAB>?", found
-         * by fuzz_scenario; its indent stack is left inconsistent).  Such
-         * a parser is left allocated: a few kB, once per refused file. */
-        leak_parser = strstr(msg, "tab") != NULL;
-        rc = ws_error_set(err, WS_EDATA, path, line, col, "invalid YAML: %s",
-                          msg);
-    } else if (b->nomem) {
-        rc = ws_error_set(err, WS_ENOMEM, path, 0, 0, "out of memory");
-    } else if (b->error_line != 0) {
-        rc = ws_error_set(err, WS_EDATA, path, b->error_line, b->error_col,
-                          "%s", b->error);
-    }
-    if (!leak_parser)
-        fy_parser_destroy(parser);
-    fy_diag_destroy(diag);
-    return rc;
-}
 
 /* --- reading the tree -------------------------------------------------- */
 
@@ -663,59 +113,24 @@ static int fail(reader *r, const ynode *at, const char *fmt, ...)
                         message);
 }
 
-/* YAML's plain null; a setting's value is plain text, so null too. */
-static int text_is_null(const char *text)
-{
-    return text[0] == '\0' || strcmp(text, "~") == 0 ||
-           strcmp(text, "null") == 0 || strcmp(text, "Null") == 0 ||
-           strcmp(text, "NULL") == 0;
-}
-
-static int is_null(const ynode *n)
-{
-    if (!n || n->kind != YNODE_SCALAR || !n->plain)
-        return 0;
-    return n->length == 0 || text_is_null(n->text);
-}
-
-static const char *describe(const ynode *n)
-{
-    if (is_null(n))
-        return "nothing (null)";
-    switch (n->kind) {
-    case YNODE_MAPPING:
-        return "a mapping";
-    case YNODE_SEQUENCE:
-        return "a sequence";
-    default:
-        return "a scalar";
-    }
-}
-
-static int key_is(const ynode *key, const char *name)
-{
-    return strlen(name) == key->length &&
-           memcmp(key->text, name, key->length) == 0;
-}
-
 /* Every key of map must be a string among known. */
 static int check_keys(reader *r, ynode *map, const char *const *known,
                       size_t count)
 {
     for (ynode *k = map->first; k && k->next; k = k->next->next) {
-        ynode *key = resolve(k);
+        ynode *key = ynode_resolve(k);
         const char *hint;
         size_t i;
 
         if (key->kind != YNODE_SCALAR)
             return fail(r, k, "a key must be a string, found %s",
-                        describe(key));
+                        ynode_describe(key));
         for (i = 0; i < count; i++)
-            if (key_is(key, known[i]))
+            if (ynode_key_is(key, known[i]))
                 break;
         if (i < count)
             continue;
-        if (key_is(key, "<<"))
+        if (ynode_key_is(key, "<<"))
             return fail(r, k, "merge keys (<<) are not supported");
         hint = route_csv_suggest(key->text, known, count);
         return fail(r, k, "unknown key '%s'%s%s%s", key->text,
@@ -729,11 +144,11 @@ static int check_keys(reader *r, ynode *map, const char *const *known,
 static ynode *lookup(ynode *map, const char *name, ynode **key_node)
 {
     for (ynode *k = map->first; k && k->next; k = k->next->next) {
-        ynode *key = resolve(k);
-        if (key->kind == YNODE_SCALAR && key_is(key, name)) {
+        ynode *key = ynode_resolve(k);
+        if (key->kind == YNODE_SCALAR && ynode_key_is(key, name)) {
             if (key_node)
                 *key_node = k;
-            return resolve(k->next);
+            return ynode_resolve(k->next);
         }
     }
     return NULL;
@@ -750,11 +165,11 @@ static int get_scalar(reader *r, ynode *map, const char *name,
     *out = NULL;
     if (!v)
         return 0;
-    if (is_null(v))
+    if (ynode_is_null(v))
         return fail(r, key, "'%s' has no value; expected %s", name, what);
     if (v->kind != YNODE_SCALAR)
         return fail(r, v, "'%s' must be %s, found %s", name, what,
-                    describe(v));
+                    ynode_describe(v));
     *out = v;
     return 0;
 }
@@ -829,11 +244,11 @@ static int get_collection(reader *r, ynode *map, const char *name,
     *out = NULL;
     if (!v)
         return 0;
-    if (is_null(v))
+    if (ynode_is_null(v))
         return fail(r, key, "'%s' has no value; expected %s", name, what);
     if (v->kind != kind)
         return fail(r, v, "'%s' must be %s, found %s", name, what,
-                    describe(v));
+                    ynode_describe(v));
     *out = v;
     return 0;
 }
@@ -860,7 +275,7 @@ static int check_name_key(reader *r, const ynode *k, const ynode *key,
 
     if (key->kind != YNODE_SCALAR)
         return fail(r, k, "a %s name must be a string, found %s", what,
-                    describe(key));
+                    ynode_describe(key));
     if (route_csv_check_name(key->text, key->length, why, sizeof why) != 0)
         return fail(r, k, "%s name: %s", what, why);
     return 0;
@@ -873,24 +288,24 @@ static int mapping_fields(reader *r, ynode *map,
 {
     memset(fields, 0, ROUTE_FIELD_COUNT * sizeof fields[0]);
     for (ynode *k = map->first; k && k->next; k = k->next->next) {
-        ynode *key = resolve(k), *v = resolve(k->next);
+        ynode *key = ynode_resolve(k), *v = ynode_resolve(k->next);
         int f = route_csv_field_from_name(key->text, key->length);
 
         if (f < 0)
             continue;
         /* "rework_to: #3" is a comment in YAML, so a null here is most
          * likely a step number written without quotes. */
-        if (is_null(v) && (f == ROUTE_FIELD_REWORK_TO ||
+        if (ynode_is_null(v) && (f == ROUTE_FIELD_REWORK_TO ||
                            f == ROUTE_FIELD_SAME_TOOL_AS ||
                            f == ROUTE_FIELD_CQT_TO))
             return fail(r, k, "'%s' has no value (a step number must be "
                         "quoted in YAML, \"#3\": a plain # starts a "
                         "comment)", key->text);
-        if (is_null(v))
+        if (ynode_is_null(v))
             return fail(r, k, "'%s' has no value", key->text);
         if (v->kind != YNODE_SCALAR)
             return fail(r, v, "'%s' must be a scalar, found %s", key->text,
-                        describe(v));
+                        ynode_describe(v));
         if (strlen(v->text) != v->length)
             return fail(r, v, "'%s' contains a NUL character", key->text);
         fields[f].text = v->text;
@@ -957,7 +372,7 @@ static int get_duration(reader *r, ynode *map, const char *name,
     *at = NULL;
     if (!v)
         return 0;
-    if (is_null(v))
+    if (ynode_is_null(v))
         return fail(r, key, "'%s' has no value; expected a duration (a "
                     "number in time_unit, or {value: N, unit: h})", name);
     if (v->kind == YNODE_MAPPING) {
@@ -982,7 +397,7 @@ static int get_duration(reader *r, ynode *map, const char *name,
             return rc;
     } else {
         return fail(r, v, "'%s' must be a duration (a number in time_unit, "
-                    "or {value: N, unit: h}), found %s", name, describe(v));
+                    "or {value: N, unit: h}), found %s", name, ynode_describe(v));
     }
     if (!(x >= 0.0 && x <= DIST_MAX_TIME))
         return fail(r, *at, "'%s' must be >= 0 and at most %g in its unit "
@@ -1015,13 +430,13 @@ static int read_inline_route(reader *r, ynode *seq, int32_t index)
     route_csv_target_init(&t, r->m, index, r->unit_days, &r->groups,
                           r->total_steps);
     for (ynode *item = seq->first; rc == 0 && item; item = item->next) {
-        ynode *step = resolve(item);
+        ynode *step = ynode_resolve(item);
         route_text fields[ROUTE_FIELD_COUNT];
         route_where where = node_where(r, item);
 
         if (step->kind != YNODE_MAPPING) {
             rc = fail(r, item, "a route step must be a mapping of keys "
-                      "(tool_group, mean, ...), found %s", describe(step));
+                      "(tool_group, mean, ...), found %s", ynode_describe(step));
             break;
         }
         rc = route_csv_check_step_limit(number, r->total_steps, r->path,
@@ -1185,19 +600,19 @@ static const char *const product_keys[] = {
 static int check_product_spec(reader *r, ynode *k, const ynode *key,
                               const ynode *spec)
 {
-    if (is_null(spec))
+    if (ynode_is_null(spec))
         return fail(r, k, "product '%s' has no value; expected a mapping "
                     "with 'route' and a release rate", key->text);
     if (spec->kind != YNODE_MAPPING)
         return fail(r, spec, "product '%s' must be a mapping, found %s",
-                    key->text, describe(spec));
+                    key->text, ynode_describe(spec));
     return 0;
 }
 
 /* The release of p from the key chosen (one of release_keys). */
 static int read_release(reader *r, ynode *spec, ynode *chosen, product *p)
 {
-    const char *name = chosen ? resolve(chosen)->text : "";
+    const char *name = chosen ? ynode_resolve(chosen)->text : "";
     ynode *at, *lots_at, *lots_key = NULL;
     int64_t lots;
     double v;
@@ -1264,13 +679,13 @@ static int one_of(reader *r, ynode *spec, const char *const *keys, size_t n,
 {
     *chosen = NULL;
     for (ynode *kk = spec->first; kk && kk->next; kk = kk->next->next) {
-        ynode *name = resolve(kk);
+        ynode *name = ynode_resolve(kk);
         for (size_t i = 0; i < n; i++) {
-            if (!key_is(name, keys[i]))
+            if (!ynode_key_is(name, keys[i]))
                 continue;
             if (*chosen)
                 return fail(r, kk, "give only one of %s ('%s' is already "
-                            "given)", what, resolve(*chosen)->text);
+                            "given)", what, ynode_resolve(*chosen)->text);
             *chosen = kk;
         }
     }
@@ -1302,7 +717,7 @@ static const char *not_in_data_set(reader *r, int32_t index)
 
 static int read_product(reader *r, ynode *k, ynode *spec)
 {
-    ynode *key = resolve(k), *at, *route, *chosen, *due_choice;
+    ynode *key = ynode_resolve(k), *at, *route, *chosen, *due_choice;
     int64_t lot_size = r->lot_size, i64;
     int32_t index = -1;
     int is_new = 0;
@@ -1384,7 +799,7 @@ static int read_product(reader *r, ynode *k, ynode *spec)
         return fail(r, spec, "product '%s' needs a 'route': a CSV file path "
                     "or a sequence of steps", key->text);
     if (route) {
-        if (is_null(route))
+        if (ynode_is_null(route))
             return fail(r, at, "'route' has no value; expected a CSV file "
                         "path or a sequence of steps");
         if (route->kind == YNODE_SEQUENCE)
@@ -1393,7 +808,7 @@ static int read_product(reader *r, ynode *k, ynode *spec)
             rc = read_csv_route(r, route, index);
         else
             return fail(r, route, "'route' must be a CSV file path or a "
-                        "sequence of steps, found %s", describe(route));
+                        "sequence of steps, found %s", ynode_describe(route));
         p = &r->m->products[index];
         r->total_steps += p->nsteps;
         if (rc != 0)
@@ -1405,7 +820,7 @@ static int read_product(reader *r, ynode *k, ynode *spec)
     rc = one_of(r, spec, due_keys, 2, "'due' and 'due_factor'", &due_choice);
     if (rc != 0 || !due_choice)
         return rc;
-    if (key_is(resolve(due_choice), "due")) {
+    if (ynode_key_is(ynode_resolve(due_choice), "due")) {
         rc = get_duration(r, spec, "due", &v, &at);
         if (rc == 0 && !(v > 0.0))
             rc = fail(r, at, "'due' must be > 0 (got 0)");
@@ -1438,12 +853,12 @@ static const char *const downtime_keys[] = {
 static int check_group_spec(reader *r, ynode *k, const ynode *key,
                             const ynode *spec)
 {
-    if (is_null(spec))
+    if (ynode_is_null(spec))
         return fail(r, k, "tool group '%s' has no value; expected a mapping "
                     "such as {tools: 2}", key->text);
     if (spec->kind != YNODE_MAPPING)
         return fail(r, spec, "tool group '%s' must be a mapping such as "
-                    "{tools: 2}, found %s", key->text, describe(spec));
+                    "{tools: 2}, found %s", key->text, ynode_describe(spec));
     return 0;
 }
 
@@ -1507,15 +922,15 @@ static int read_dispatch(reader *r, ynode *spec, tool_group *g)
 
     if (!v)
         return 0;
-    if (is_null(v))
+    if (ynode_is_null(v))
         return fail(r, key, "'dispatch' has no value; expected a rule such "
                     "as fifo, or a list of rules");
     if (v->kind == YNODE_SEQUENCE) {
         for (ynode *item = v->first; rc == 0 && item; item = item->next) {
-            ynode *x = resolve(item);
-            if (is_null(x) || x->kind != YNODE_SCALAR)
+            ynode *x = ynode_resolve(item);
+            if (ynode_is_null(x) || x->kind != YNODE_SCALAR)
                 return fail(r, item, "a dispatch rule must be a name such "
-                            "as fifo, found %s", describe(x));
+                            "as fifo, found %s", ynode_describe(x));
             rc = add_rank_key(r, item, x->text, keys, &n);
         }
     } else if (v->kind == YNODE_SCALAR) {
@@ -1542,7 +957,7 @@ static int read_dispatch(reader *r, ynode *spec, tool_group *g)
         }
     } else {
         return fail(r, v, "'dispatch' must be a rule or a list of rules, "
-                    "found %s", describe(v));
+                    "found %s", ynode_describe(v));
     }
     if (rc == 0 && n == 0)
         rc = fail(r, v, "'dispatch' has no rules");
@@ -1594,7 +1009,7 @@ static const char *const downtime_kinds[] = {
 
 static int read_downtime(reader *r, ynode *item, tool_group *g)
 {
-    ynode *d = resolve(item), *at, *kind_at, *name_at;
+    ynode *d = ynode_resolve(item), *at, *kind_at, *name_at;
     tool_downtime *t;
     char why[160], hint[256];
     enum downtime_kind kind = DOWN_BREAKDOWN;
@@ -1605,7 +1020,7 @@ static int read_downtime(reader *r, ynode *item, tool_group *g)
     if (d->kind != YNODE_MAPPING)
         return fail(r, item, "a downtime must be a mapping such as {name: "
                     "PM, kind: pm_calendar, interval: ..., duration: ...}, "
-                    "found %s", describe(d));
+                    "found %s", ynode_describe(d));
     rc = check_keys(r, d, downtime_keys, NDOWNTIME_KEYS);
     if (rc == 0)
         rc = get_string(r, d, "name", &name_at);
@@ -1727,7 +1142,7 @@ static int read_downtimes(reader *r, ynode *spec, tool_group *g)
 
 static int read_tool_group(reader *r, ynode *k, ynode *spec)
 {
-    ynode *key = resolve(k), *at;
+    ynode *key = ynode_resolve(k), *at;
     int64_t tools, i64;
     int32_t index = -1;
     tool_group *g;
@@ -1832,7 +1247,7 @@ static int get_setup(reader *r, ynode *map, const char *name, int32_t *out,
 
 static int read_setup_change(reader *r, ynode *item)
 {
-    ynode *c = resolve(item), *from_at, *to_at, *key = NULL, *time;
+    ynode *c = ynode_resolve(item), *from_at, *to_at, *key = NULL, *time;
     int32_t from = -1, to = -1;
     setup_change *change = NULL;
     dist d;
@@ -1840,7 +1255,7 @@ static int read_setup_change(reader *r, ynode *item)
 
     if (c->kind != YNODE_MAPPING)
         return fail(r, item, "a setup change must be a mapping such as "
-                    "{from: A, to: B, time: 20}, found %s", describe(c));
+                    "{from: A, to: B, time: 20}, found %s", ynode_describe(c));
     rc = check_keys(r, c, change_keys, 3);
     if (rc == 0)
         rc = get_setup(r, c, "from", &from, &from_at);
@@ -1902,7 +1317,7 @@ static int read_min_run_wait(reader *r, ynode *s)
         r->m->setup_min_run_wait_days = INFINITY;
         return 0;
     }
-    if (v && v->kind == YNODE_SCALAR && !is_null(v)) {
+    if (v && v->kind == YNODE_SCALAR && !ynode_is_null(v)) {
         const char *why;
         if (route_csv_parse_double(v->text, v->length, &days, &why) != 0)
             return fail(r, v, "'min_run_wait' must be a duration (a number "
@@ -1938,13 +1353,13 @@ static int read_setups(reader *r, ynode *top)
                             "a mapping from setup names to lots", &min_run);
     for (ynode *k = min_run ? min_run->first : NULL; rc == 0 && k && k->next;
          k = k->next->next) {
-        ynode *key = resolve(k);
+        ynode *key = ynode_resolve(k);
         int32_t setup;
         int64_t lots;
         ynode *at;
         if (key->kind != YNODE_SCALAR)
             return fail(r, k, "a setup name must be a string, found %s",
-                        describe(key));
+                        ynode_describe(key));
         setup = model_find_setup(r->m, key->text);
         if (setup < 0) {
             char list[512];
@@ -1989,7 +1404,7 @@ static int get_product(reader *r, ynode *map, const char *name,
 
 static int read_order(reader *r, ynode *item, int32_t number)
 {
-    ynode *o = resolve(item), *at, *name_at, *chosen;
+    ynode *o = ynode_resolve(item), *at, *name_at, *chosen;
     int32_t which;
     release_order *order;
     char name[32], why[160];
@@ -1999,7 +1414,7 @@ static int read_order(reader *r, ynode *item, int32_t number)
 
     if (o->kind != YNODE_MAPPING)
         return fail(r, item, "an order must be a mapping such as {product: "
-                    "A, lots_per_day: 2}, found %s", describe(o));
+                    "A, lots_per_day: 2}, found %s", ynode_describe(o));
     rc = check_keys(r, o, order_keys, NORDER_KEYS);
     if (rc == 0)
         rc = get_string(r, o, "name", &name_at);
@@ -2036,12 +1451,12 @@ static int read_order(reader *r, ynode *item, int32_t number)
     if (!chosen && order->count != 1)
         return fail(r, item, "an order needs one of 'lots_per_day', "
                     "'interval' or 'interarrival' (or 'count: 1')");
-    if (chosen && key_is(resolve(chosen), "interarrival")) {
+    if (chosen && ynode_key_is(ynode_resolve(chosen), "interarrival")) {
         rc = get_dist(r, o, "interarrival", &order->interarrival, &at);
         if (rc == 0 && !(order->interarrival.mean > 0.0))
             rc = fail(r, at, "the mean interarrival time must be > 0");
         order->kind = RELEASE_RANDOM;
-    } else if (chosen && key_is(resolve(chosen), "interval")) {
+    } else if (chosen && ynode_key_is(ynode_resolve(chosen), "interval")) {
         rc = get_duration(r, o, "interval", &v, &at);
         if (rc == 0 && !(v > 0.0))
             rc = fail(r, at, "'interval' must be > 0 (got 0)");
@@ -2129,7 +1544,7 @@ static int find_route_step(reader *r, const ynode *at, const product *p,
 
 static int read_wip(reader *r, ynode *item)
 {
-    ynode *w = resolve(item), *at, *step_at, *key = NULL;
+    ynode *w = ynode_resolve(item), *at, *step_at, *key = NULL;
     int32_t which, step = 0;
     int64_t lots = 1, wafers, priority;
     double release_day = 0.0, due_day;
@@ -2139,7 +1554,7 @@ static int read_wip(reader *r, ynode *item)
     if (w->kind != YNODE_MAPPING)
         return fail(r, item, "an initial_wip entry must be a mapping such "
                     "as {product: A, step: \"#3\", lots: 2}, found %s",
-                    describe(w));
+                    ynode_describe(w));
     rc = check_keys(r, w, wip_keys, NWIP_KEYS);
     if (rc == 0)
         rc = get_product(r, w, "product", &which, &at);
@@ -2150,7 +1565,7 @@ static int read_wip(reader *r, ynode *item)
     p = &r->m->products[which];
     wafers = p->lot_size;
     priority = p->priority;
-    if (lookup(w, "step", &key) && is_null(lookup(w, "step", NULL)))
+    if (lookup(w, "step", &key) && ynode_is_null(lookup(w, "step", NULL)))
         return fail(r, key, "'step' has no value (a step number must be "
                     "quoted in YAML, \"#3\": a plain # starts a comment)");
     rc = get_string(r, w, "step", &step_at);
@@ -2307,10 +1722,10 @@ static int get_name_list(reader *r, ynode *map, const char *name,
     if (rc != 0 || !*at)
         return rc;
     for (ynode *item = (*at)->first; item; item = item->next) {
-        ynode *v = resolve(item);
-        if (v->kind != YNODE_SCALAR || is_null(v))
+        ynode *v = ynode_resolve(item);
+        if (v->kind != YNODE_SCALAR || ynode_is_null(v))
             return fail(r, item, "'%s' must list %s names, found %s", name,
-                        what, describe(v));
+                        what, ynode_describe(v));
         int32_t i = find(r->m, v->text);
         if (i < 0) {
             model_names(r->m, strcmp(what, "product") == 0, list,
@@ -2344,12 +1759,12 @@ static int get_step_refs(reader *r, ynode *map, disruption *x, ynode **at)
     if (rc != 0 || !*at)
         return rc;
     for (ynode *item = (*at)->first; item; item = item->next) {
-        ynode *v = resolve(item), part;
-        if (v->kind != YNODE_SCALAR || is_null(v)
+        ynode *v = ynode_resolve(item), part;
+        if (v->kind != YNODE_SCALAR || ynode_is_null(v)
             || !strchr(v->text, '/'))
             return fail(r, item, "a step of a disruption is written "
                         "\"PRODUCT/STEP\" (STEP a name or #N), found %s",
-                        v->kind == YNODE_SCALAR ? v->text : describe(v));
+                        v->kind == YNODE_SCALAR ? v->text : ynode_describe(v));
         const char *slash = strchr(v->text, '/');
         char pname[MODEL_MAX_NAME + 1];
         size_t plen = (size_t)(slash - v->text);
@@ -2417,7 +1832,7 @@ static int check_kind_keys(reader *r, ynode *d, enum disruption_kind kind)
 
 static int read_disruption(reader *r, ynode *item)
 {
-    ynode *d = resolve(item), *at, *name_at, *kind_at, *every_at;
+    ynode *d = ynode_resolve(item), *at, *name_at, *kind_at, *every_at;
     enum disruption_kind kind;
     disruption *x;
     char why[160], hint[256];
@@ -2428,7 +1843,7 @@ static int read_disruption(reader *r, ynode *item)
     if (d->kind != YNODE_MAPPING)
         return fail(r, item, "a disruption must be a mapping such as {name: "
                     "quake, kind: shutdown, start_day: 100, duration: "
-                    "{value: 5, unit: d}}, found %s", describe(d));
+                    "{value: 5, unit: d}}, found %s", ynode_describe(d));
     rc = check_keys(r, d, disruption_keys, NDISRUPTION_KEYS);
     if (rc == 0)
         rc = get_string(r, d, "name", &name_at);
@@ -2734,7 +2149,7 @@ static int check_groups_used(reader *r, ynode *groups)
         names[g] = m->groups[g].name;
     for (ynode *k = groups->first; rc == 0 && k && k->next;
          k = k->next->next) {
-        ynode *key = resolve(k);
+        ynode *key = ynode_resolve(k);
         int32_t g = model_find_tool_group(m, key->text);
         const char *hint;
 
@@ -2875,7 +2290,7 @@ static int read_top(reader *r, ynode *top)
                     "least one tool group");
     for (ynode *k = groups ? groups->first : NULL; k && k->next;
          k = k->next->next) {
-        rc = read_tool_group(r, k, resolve(k->next));
+        rc = read_tool_group(r, k, ynode_resolve(k->next));
         if (rc != 0)
             return rc;
     }
@@ -2893,7 +2308,7 @@ static int read_top(reader *r, ynode *top)
                     "one product");
     for (ynode *k = products ? products->first : NULL; k && k->next;
          k = k->next->next) {
-        rc = read_product(r, k, resolve(k->next));
+        rc = read_product(r, k, ynode_resolve(k->next));
         if (rc != 0)
             return rc;
     }
@@ -2932,7 +2347,7 @@ typedef struct setting_path {
 
 typedef struct applier {
     reader *r;                  /* the scenario's path and error record */
-    arena *a;                   /* the session's nodes */
+    ytree_arena *a;                   /* the session's nodes */
     unsigned session;
     const yorigin *origin;      /* of the setting being applied */
     const char *value;
@@ -2960,7 +2375,7 @@ static size_t path_extent(const char *text)
 /* Splits the length bytes of text at dots outside double quotes; in
  * quotes, \" and \\ stand for " and \.  0; -1 with the reason in *why;
  * WS_ENOMEM. */
-static int path_parse(arena *a, const char *text, size_t length,
+static int path_parse(ytree_arena *a, const char *text, size_t length,
                       setting_path *out, const char **why)
 {
     size_t i = 0;
@@ -2979,7 +2394,7 @@ static int path_parse(arena *a, const char *text, size_t length,
             return -1;
         }
         if (quoted) {
-            char *buf = arena_alloc(a, length - i);
+            char *buf = ytree_alloc(a, length - i);
             size_t n = 0;
 
             if (!buf)
@@ -3015,7 +2430,7 @@ static int path_parse(arena *a, const char *text, size_t length,
                 *why = "has an empty segment";
                 return -1;
             }
-            segment = copy_text(a, text + start, i - start);
+            segment = ytree_copy_text(a, text + start, i - start);
             if (!segment)
                 return WS_ENOMEM;
         }
@@ -3074,7 +2489,7 @@ static int own_list(applier *ap, ynode *c)
     if (c->session == ap->session)
         return 0;
     for (const ynode *x = c->first; x; x = x->next) {
-        ynode *y = arena_alloc(ap->a, sizeof *y);
+        ynode *y = ytree_alloc(ap->a, sizeof *y);
         if (!y)
             return WS_ENOMEM;
         *y = *x;
@@ -3098,7 +2513,7 @@ static ynode *own_value(applier *ap, ynode *x)
 {
     if (x->kind == YNODE_ALIAS) {
         if (x->session != ap->session) {
-            ynode *t = arena_alloc(ap->a, sizeof *t);
+            ynode *t = ytree_alloc(ap->a, sizeof *t);
             if (!t)
                 return NULL;
             *t = *x->target;
@@ -3115,7 +2530,7 @@ static ynode *own_value(applier *ap, ynode *x)
 
 static ynode *setting_node(applier *ap, enum ynode_kind kind)
 {
-    ynode *n = arena_alloc(ap->a, sizeof *n);
+    ynode *n = ytree_alloc(ap->a, sizeof *n);
 
     if (n) {
         memset(n, 0, sizeof *n);
@@ -3150,8 +2565,8 @@ static void set_scalar(applier *ap, ynode *n, const char *text)
 static ynode *map_key(ynode *map, const char *name)
 {
     for (ynode *k = map->first; k && k->next; k = k->next->next) {
-        ynode *key = resolve(k);
-        if (key->kind == YNODE_SCALAR && key_is(key, name))
+        ynode *key = ynode_resolve(k);
+        if (key->kind == YNODE_SCALAR && ynode_key_is(key, name))
             return k;
     }
     return NULL;
@@ -3175,8 +2590,8 @@ static void map_remove(ynode *map, const char *name)
     ynode *before = NULL;       /* the value preceding the pair */
 
     for (ynode *k = map->first; k && k->next; k = k->next->next) {
-        ynode *key = resolve(k);
-        if (key->kind == YNODE_SCALAR && key_is(key, name)) {
+        ynode *key = ynode_resolve(k);
+        if (key->kind == YNODE_SCALAR && ynode_key_is(key, name)) {
             ynode *after = k->next->next;
             if (before)
                 before->next = after;
@@ -3224,7 +2639,7 @@ static void key_names(ynode *map, char *buf, size_t size)
     size_t shown = 0, total = 0;
 
     for (ynode *k = map->first; k && k->next; k = k->next->next) {
-        ynode *key = resolve(k);
+        ynode *key = ynode_resolve(k);
         if (key->kind != YNODE_SCALAR)
             continue;
         if (shown < ROUTE_CSV_LIST_NAMES)
@@ -3240,7 +2655,7 @@ static int has_data_set(ynode *root)
 {
     ynode *v = lookup(root, "smt2020", NULL);
 
-    return v && v->kind == YNODE_SCALAR && !is_null(v);
+    return v && v->kind == YNODE_SCALAR && !ynode_is_null(v);
 }
 
 /* The owned collection (of kind) that key name of the owned mapping map
@@ -3335,7 +2750,7 @@ static const item_kind change_items = {"change", "changes", NULL, NULL};
 static const char *item_name(const item_kind *kind, ynode *item,
                              int32_t number, char *buf, size_t size)
 {
-    ynode *x = resolve(item), *name;
+    ynode *x = ynode_resolve(item), *name;
 
     if (!kind->name_key || x->kind != YNODE_MAPPING)
         return NULL;
@@ -3346,7 +2761,7 @@ static const char *item_name(const item_kind *kind, ynode *item,
         snprintf(buf, size, "%s %d", kind->default_prefix, (int)number);
         return buf;
     }
-    return name->kind == YNODE_SCALAR && !is_null(name) ? name->text : NULL;
+    return name->kind == YNODE_SCALAR && !ynode_is_null(name) ? name->text : NULL;
 }
 
 /* #N (1-based), digits only; 0 when segment is not an item number. */
@@ -3456,9 +2871,9 @@ static int own_item(applier *ap, ynode *seq, const item_kind *kind,
                    number ? NULL : ap->path.segment[segment], number, &item);
     if (rc != 0)
         return rc;
-    if (resolve(item)->kind != YNODE_MAPPING)
+    if (ynode_resolve(item)->kind != YNODE_MAPPING)
         return fail(ap->r, item, "%s must be a mapping, found %s", what,
-                    describe(resolve(item)));
+                    ynode_describe(ynode_resolve(item)));
     if (!(*out = own_value(ap, item)))
         return nomem(ap->r);
     return 0;
@@ -3554,7 +2969,7 @@ static int set_tool_group(applier *ap, ynode *root)
     rc = find_entry(ap, root, "tool_groups", "tool group",
                     "a mapping from names to tool groups", p->segment[1], &k);
     if (rc == 0)
-        rc = check_group_spec(ap->r, k, resolve(k), resolve(k->next));
+        rc = check_group_spec(ap->r, k, ynode_resolve(k), ynode_resolve(k->next));
     if (rc != 0)
         return rc;
     spec = own_value(ap, k->next);
@@ -3598,7 +3013,7 @@ static int set_route_step(applier *ap, ynode *root, ynode *spec,
     char owner[320];
     int rc;
 
-    route = k ? resolve(k->next) : NULL;
+    route = k ? ynode_resolve(k->next) : NULL;
     /* A data set's routes are not in the tree. */
     if (!route && has_data_set(root))
         return setting_fail(ap, "product '%s' has no 'route' in the "
@@ -3609,17 +3024,17 @@ static int set_route_step(applier *ap, ynode *root, ynode *spec,
     if (!route)
         return fail(ap->r, spec, "product '%s' needs a 'route': a CSV file "
                     "path or a sequence of steps", product_name);
-    if (is_null(route))
+    if (ynode_is_null(route))
         return fail(ap->r, k, "'route' has no value; expected a CSV file "
                     "path or a sequence of steps");
     if (route->kind == YNODE_SCALAR) {
         yoverride *o;
         /* An empty CSV cell means "absent", but the same setting on an
          * inline step is a null value: refuse both alike. */
-        if (text_is_null(ap->value))
+        if (ytree_text_is_null(ap->value))
             return setting_fail(ap, "'%s' has no value", field);
         route = own_value(ap, k->next);
-        o = arena_alloc(ap->a, sizeof *o);
+        o = ytree_alloc(ap->a, sizeof *o);
         if (!route || !o)
             return nomem(ap->r);
         o->change.name = name;
@@ -3636,7 +3051,7 @@ static int set_route_step(applier *ap, ynode *root, ynode *spec,
     }
     if (route->kind != YNODE_SEQUENCE)
         return fail(ap->r, route, "'route' must be a CSV file path or a "
-                    "sequence of steps, found %s", describe(route));
+                    "sequence of steps, found %s", ynode_describe(route));
     route = own_value(ap, k->next);
     if (!route)
         return nomem(ap->r);
@@ -3709,7 +3124,7 @@ static int set_product(applier *ap, ynode *root)
     rc = find_entry(ap, root, "products", "product",
                     "a mapping from names to products", p->segment[1], &k);
     if (rc == 0)
-        rc = check_product_spec(ap->r, k, resolve(k), resolve(k->next));
+        rc = check_product_spec(ap->r, k, ynode_resolve(k), ynode_resolve(k->next));
     if (rc != 0)
         return rc;
     spec = own_value(ap, k->next);
@@ -3875,7 +3290,7 @@ static int apply_setting(applier *ap, ynode *root, const scenario_setting *s)
 {
     const char *path = s->path ? s->path : "";
     size_t extent = path_extent(path);
-    yorigin *origin = arena_alloc(ap->a, sizeof *origin);
+    yorigin *origin = ytree_alloc(ap->a, sizeof *origin);
     const char *why, *first;
     char hint[320];
     ws_error check;
@@ -3891,7 +3306,7 @@ static int apply_setting(applier *ap, ynode *root, const scenario_setting *s)
     } else {
         /* The CLI prints "--set PATH=VALUE: message". */
         size_t n = extent + strlen(ap->value) + 8;
-        char *label = arena_alloc(ap->a, n);
+        char *label = ytree_alloc(ap->a, n);
         if (!label)
             return nomem(ap->r);
         snprintf(label, n, "--set %.*s=%s", (int)extent, path, ap->value);
@@ -3954,7 +3369,7 @@ static int apply_setting(applier *ap, ynode *root, const scenario_setting *s)
 
 /* Applies first, then second, in order to a copy of *root (the session's
  * own), which replaces *root. */
-static int apply_settings(reader *r, arena *a, ynode **root,
+static int apply_settings(reader *r, ytree_arena *a, ynode **root,
                           const scenario_setting *first, size_t nfirst,
                           const scenario_setting *second, size_t nsecond)
 {
@@ -3968,7 +3383,7 @@ static int apply_settings(reader *r, arena *a, ynode **root,
     ap.r = r;
     ap.a = a;
     ap.session = ++*r->sessions;
-    copy = arena_alloc(a, sizeof *copy);
+    copy = ytree_alloc(a, sizeof *copy);
     if (!copy)
         return nomem(r);
     *copy = **root;
@@ -4046,16 +3461,16 @@ static int same_path(const setting_path *a, const setting_path *b)
 }
 
 /* Checks a parameter's key k and adds it to spec. */
-static int read_param_key(reader *r, arena *a, sweep_spec *spec, ynode *k)
+static int read_param_key(reader *r, ytree_arena *a, sweep_spec *spec, ynode *k)
 {
-    ynode *key = resolve(k);
+    ynode *key = ynode_resolve(k);
     sweep_param *p = &spec->params[spec->nparams];
     const char *why;
     int rc;
 
-    if (key->kind != YNODE_SCALAR || is_null(key))
+    if (key->kind != YNODE_SCALAR || ynode_is_null(key))
         return fail(r, k, "a parameter must be a path such as "
-                    "products.A.wafers_per_month, found %s", describe(key));
+                    "products.A.wafers_per_month, found %s", ynode_describe(key));
     if (strlen(key->text) != key->length)
         return fail(r, k, "the parameter path contains a NUL character");
     if (spec->nparams == SWEEP_MAX_PARAMS)
@@ -4086,7 +3501,7 @@ static int read_param_key(reader *r, arena *a, sweep_spec *spec, ynode *k)
 }
 
 /* grid and zip: a mapping from paths to non-empty lists of scalars. */
-static int read_lists(reader *r, arena *a, sweep_spec *spec, ynode *map)
+static int read_lists(reader *r, ytree_arena *a, sweep_spec *spec, ynode *map)
 {
     double points = 1.0;
     int rc;
@@ -4094,19 +3509,19 @@ static int read_lists(reader *r, arena *a, sweep_spec *spec, ynode *map)
     if (map->count == 0)
         return fail(r, map, "'%s' has no parameters", spec->kind);
     for (ynode *k = map->first; k && k->next; k = k->next->next) {
-        ynode *v = resolve(k->next);
+        ynode *v = ynode_resolve(k->next);
         sweep_param *p;
 
         rc = read_param_key(r, a, spec, k);
         if (rc != 0)
             return rc;
         p = &spec->params[spec->nparams - 1];
-        if (is_null(v))
+        if (ynode_is_null(v))
             return fail(r, k, "'%s' has no value; expected a list of values "
                         "such as [1, 2, 3]", p->path);
         if (v->kind != YNODE_SEQUENCE)
             return fail(r, v, "'%s' must be a list of values such as "
-                        "[1, 2, 3], found %s", p->path, describe(v));
+                        "[1, 2, 3], found %s", p->path, ynode_describe(v));
         if (v->count == 0)
             return fail(r, v, "'%s' has no values (the list is empty)",
                         p->path);
@@ -4114,10 +3529,10 @@ static int read_lists(reader *r, arena *a, sweep_spec *spec, ynode *map)
             return fail(r, v, "'%s' has %zu values; a sweep has at most %d "
                         "points", p->path, v->count, SWEEP_MAX_POINTS);
         for (ynode *item = v->first; item; item = item->next) {
-            ynode *x = resolve(item);
-            if (is_null(x) || x->kind != YNODE_SCALAR)
+            ynode *x = ynode_resolve(item);
+            if (ynode_is_null(x) || x->kind != YNODE_SCALAR)
                 return fail(r, item, "a value of '%s' must be a scalar, "
-                            "found %s", p->path, describe(x));
+                            "found %s", p->path, ynode_describe(x));
             if (strlen(x->text) != x->length)
                 return fail(r, item, "a value of '%s' contains a NUL "
                             "character", p->path);
@@ -4156,15 +3571,15 @@ static int read_lists(reader *r, arena *a, sweep_spec *spec, ynode *map)
 
 static int read_range(reader *r, sweep_param *p, ynode *k)
 {
-    ynode *v = resolve(k->next), *min_at, *max_at, *at;
+    ynode *v = ynode_resolve(k->next), *min_at, *max_at, *at;
     int rc;
 
-    if (is_null(v))
+    if (ynode_is_null(v))
         return fail(r, k, "'%s' has no value; expected a range such as "
                     "{min: 1, max: 5}", p->path);
     if (v->kind != YNODE_MAPPING)
         return fail(r, v, "'%s' must be a range such as {min: 1, max: 5}, "
-                    "found %s", p->path, describe(v));
+                    "found %s", p->path, ynode_describe(v));
     rc = check_keys(r, v, range_keys, sizeof range_keys / sizeof *range_keys);
     if (rc == 0)
         rc = get_double(r, v, "min", &p->min, &min_at);
@@ -4201,7 +3616,7 @@ static int read_range(reader *r, sweep_param *p, ynode *k)
     return 0;
 }
 
-static int read_lhs(reader *r, arena *a, sweep_spec *spec, ynode *lhs)
+static int read_lhs(reader *r, ytree_arena *a, sweep_spec *spec, ynode *lhs)
 {
     ynode *at, *params;
     int64_t points;
@@ -4247,7 +3662,7 @@ static int read_lhs(reader *r, arena *a, sweep_spec *spec, ynode *lhs)
 
 /* Reads the sweep section of top into spec (spec->kind NULL when there
  * is none); errors point into the file. */
-static int read_sweep(reader *r, arena *a, ynode *top, sweep_spec *spec)
+static int read_sweep(reader *r, ytree_arena *a, ynode *top, sweep_spec *spec)
 {
     ynode *sweep, *chosen = NULL, *body;
     int rc;
@@ -4264,13 +3679,13 @@ static int read_sweep(reader *r, arena *a, ynode *top, sweep_spec *spec)
     for (ynode *k = sweep->first; k && k->next; k = k->next->next) {
         if (chosen)
             return fail(r, k, "give only one of 'grid', 'zip' and 'lhs' "
-                        "('%s' is already given)", resolve(chosen)->text);
+                        "('%s' is already given)", ynode_resolve(chosen)->text);
         chosen = k;
     }
     if (!chosen)
         return fail(r, sweep, "'sweep' needs one of 'grid', 'zip' or 'lhs'");
     for (size_t i = 0; i < 3; i++)
-        if (key_is(resolve(chosen), sweep_keys[i]))
+        if (ynode_key_is(ynode_resolve(chosen), sweep_keys[i]))
             spec->kind = sweep_keys[i];
     spec->at = chosen;
     if (strcmp(spec->kind, "lhs") == 0) {
@@ -4292,7 +3707,7 @@ static int read_sweep(reader *r, arena *a, ynode *top, sweep_spec *spec)
  * read, so that too is left to the points. */
 static int check_sweep(reader *r, ynode *top)
 {
-    arena a = {NULL};
+    ytree_arena a = {NULL};
     sweep_spec *spec = malloc(sizeof *spec);
     scenario_setting settings[SWEEP_MAX_PARAMS];
     char numbers[SWEEP_MAX_PARAMS][SWEEP_NUMBER_TEXT];
@@ -4305,7 +3720,7 @@ static int check_sweep(reader *r, ynode *top)
         for (int32_t j = 0; j < spec->nparams; j++) {
             const sweep_param *p = &spec->params[j];
             if (p->values) {
-                settings[j].value = resolve(p->values->first)->text;
+                settings[j].value = ynode_resolve(p->values->first)->text;
             } else {
                 snprintf(numbers[j], sizeof numbers[j], "%.17g", p->min);
                 settings[j].value = numbers[j];
@@ -4318,7 +3733,7 @@ static int check_sweep(reader *r, ynode *top)
         rc = apply_settings(r, &a, &top, settings, (size_t)spec->nparams,
                             NULL, 0);
     }
-    arena_free(&a);
+    ytree_free(&a);
     free(spec);
     return rc;
 }
@@ -4381,7 +3796,7 @@ static int expand_lists(const sweep_spec *spec, sweep_design *d, char *block,
         size_t i = offset[j];
         for (ynode *item = spec->params[j].values->first; item;
              item = item->next, i++) {
-            const ynode *x = resolve(item);
+            const ynode *x = ynode_resolve(item);
             const char *why;
             texts[i] = put_text(block, used, x->text);
             if (route_csv_parse_double(x->text, x->length, &numbers[i],
@@ -4462,7 +3877,7 @@ static int design_expand(const sweep_spec *spec, const char *path,
         size += strlen(spec->params[j].path) + 1;
         for (ynode *item = lhs ? NULL : spec->params[j].values->first; item;
              item = item->next)
-            size += resolve(item)->length + 1;
+            size += ynode_resolve(item)->length + 1;
     }
     if (lhs)
         size += n * np * SWEEP_NUMBER_TEXT;
@@ -4499,7 +3914,7 @@ static int design_expand(const sweep_spec *spec, const char *path,
 /* A parsed scenario: settings and points are applied to copies of parts
  * of it (see "settings"), so it is parsed once however often it is read. */
 typedef struct tree {
-    arena arena;
+    ytree_arena arena;
     ynode *root;                /* a mapping */
     unsigned sessions;          /* settings sessions so far */
 } tree;
@@ -4507,35 +3922,27 @@ typedef struct tree {
 static int tree_parse(tree *t, const char *text, size_t length,
                       const char *path, ws_error *err)
 {
-    ybuilder b;
+    ynode *root = NULL;
     int rc;
 
     memset(t, 0, sizeof *t);
     rc = route_csv_check_text(text, length, path, 1, err);
     if (rc != 0)
         return rc;
-    memset(&b, 0, sizeof b);
-    b.arena = &t->arena;
-    b.input = text;
-    b.input_length = length;
-    b.last_line = 1;
-    b.last_col = 1;
-    rc = yaml_parse(&b, text, length, path, err);
-    if (rc == 0 && (!b.root || is_null(b.root)))
+    rc = ytree_parse(&t->arena, text, length, path, &root, err);
+    if (rc == 0 && (!root || ynode_is_null(root)))
         rc = ws_error_set(err, WS_EDATA, path, 1, 1,
                           "the scenario is empty; it needs at least "
                           "'tool_groups' and 'products'");
-    if (rc == 0 && resolve(b.root)->kind != YNODE_MAPPING)
-        rc = ws_error_set(err, WS_EDATA, path, b.root->line, b.root->col,
+    if (rc == 0 && ynode_resolve(root)->kind != YNODE_MAPPING)
+        rc = ws_error_set(err, WS_EDATA, path, root->line, root->col,
                           "the top level of a scenario must be a mapping of "
-                          "keys, found %s", describe(resolve(b.root)));
-    free(b.stack);
-    free(b.anchors);
+                          "keys, found %s", ynode_describe(ynode_resolve(root)));
     if (rc != 0) {
-        arena_free(&t->arena);
+        ytree_free(&t->arena);
         return rc;
     }
-    t->root = resolve(b.root);
+    t->root = ynode_resolve(root);
     return 0;
 }
 
@@ -4555,7 +3962,7 @@ typedef struct build_input {
 
 static int build(const build_input *in, model **out, ws_error *err)
 {
-    arena scratch = {NULL};
+    ytree_arena scratch = {NULL};
     ynode *root = in->tree->root;
     model *m = NULL;
     char *copy;
@@ -4593,7 +4000,7 @@ static int build(const build_input *in, model **out, ws_error *err)
         rc = read_top(&r, root);
         route_csv_groups_free(&r.groups);
     }
-    arena_free(&scratch);
+    ytree_free(&scratch);
     if (rc != 0) {
         model_destroy(m);
         return rc;
@@ -4622,7 +4029,7 @@ static int load(const char *text, size_t length, const char *path,
     in.nsettings = nsettings;
     in.check_sweep = 1;
     rc = build(&in, out, err);
-    arena_free(&t.arena);
+    ytree_free(&t.arena);
     return rc;
 }
 
@@ -4696,7 +4103,7 @@ static int load_design(const char *text, size_t length, const char *path,
     model *base = NULL;
     sweep_spec *spec = NULL;
     sweep_design *d = NULL;
-    arena a = {NULL};
+    ytree_arena a = {NULL};
     int rc;
 
     rc = tree_parse(&t, text, length, path, err);
@@ -4728,8 +4135,8 @@ static int load_design(const char *text, size_t length, const char *path,
         rc = check_points(&in, d, base, err);
     model_destroy(base);
     free(spec);
-    arena_free(&a);
-    arena_free(&t.arena);
+    ytree_free(&a);
+    ytree_free(&t.arena);
     if (rc != 0) {
         sweep_design_destroy(d);
         return rc;
@@ -4884,7 +4291,7 @@ int scenario_load_smt2020(const char *dir, const scenario_setting *settings,
         in.nsettings = nsettings;
         in.data_set_as_given = 1;
         rc = build(&in, out, err);
-        arena_free(&t.arena);
+        ytree_free(&t.arena);
     }
     c_numbers_end(&l);
     free(path);

@@ -186,7 +186,7 @@ const char *__lsan_default_suppressions(void)
     const char *options = getenv("ASAN_OPTIONS");
 
     /* yaml_parse leaves a parser allocated on purpose after one libfyaml
-     * error (models/scenario.c says why). */
+     * error (models/ytree.c says why). */
     if (options && strstr(options, "fast_unwind_on_malloc=0"))
         return "leak:fy_atom_iter_chunk_next\nleak:yaml_parse\n";
     return "leak:libfyaml.so\n";
