@@ -397,7 +397,8 @@ static int get_duration(reader *r, ynode *map, const char *name,
             return rc;
     } else {
         return fail(r, v, "'%s' must be a duration (a number in time_unit, "
-                    "or {value: N, unit: h}), found %s", name, ynode_describe(v));
+                    "or {value: N, unit: h}), found %s", name,
+                    ynode_describe(v));
     }
     if (!(x >= 0.0 && x <= DIST_MAX_TIME))
         return fail(r, *at, "'%s' must be >= 0 and at most %g in its unit "
@@ -436,7 +437,8 @@ static int read_inline_route(reader *r, ynode *seq, int32_t index)
 
         if (step->kind != YNODE_MAPPING) {
             rc = fail(r, item, "a route step must be a mapping of keys "
-                      "(tool_group, mean, ...), found %s", ynode_describe(step));
+                      "(tool_group, mean, ...), found %s",
+                      ynode_describe(step));
             break;
         }
         rc = route_csv_check_step_limit(number, r->total_steps, r->path,
@@ -2761,7 +2763,8 @@ static const char *item_name(const item_kind *kind, ynode *item,
         snprintf(buf, size, "%s %d", kind->default_prefix, (int)number);
         return buf;
     }
-    return name->kind == YNODE_SCALAR && !ynode_is_null(name) ? name->text : NULL;
+    return name->kind == YNODE_SCALAR && !ynode_is_null(name) ? name->text
+                                                              : NULL;
 }
 
 /* #N (1-based), digits only; 0 when segment is not an item number. */
@@ -2969,7 +2972,8 @@ static int set_tool_group(applier *ap, ynode *root)
     rc = find_entry(ap, root, "tool_groups", "tool group",
                     "a mapping from names to tool groups", p->segment[1], &k);
     if (rc == 0)
-        rc = check_group_spec(ap->r, k, ynode_resolve(k), ynode_resolve(k->next));
+        rc = check_group_spec(ap->r, k, ynode_resolve(k),
+                              ynode_resolve(k->next));
     if (rc != 0)
         return rc;
     spec = own_value(ap, k->next);
@@ -3124,7 +3128,8 @@ static int set_product(applier *ap, ynode *root)
     rc = find_entry(ap, root, "products", "product",
                     "a mapping from names to products", p->segment[1], &k);
     if (rc == 0)
-        rc = check_product_spec(ap->r, k, ynode_resolve(k), ynode_resolve(k->next));
+        rc = check_product_spec(ap->r, k, ynode_resolve(k),
+                                ynode_resolve(k->next));
     if (rc != 0)
         return rc;
     spec = own_value(ap, k->next);
@@ -3461,7 +3466,8 @@ static int same_path(const setting_path *a, const setting_path *b)
 }
 
 /* Checks a parameter's key k and adds it to spec. */
-static int read_param_key(reader *r, ytree_arena *a, sweep_spec *spec, ynode *k)
+static int read_param_key(reader *r, ytree_arena *a, sweep_spec *spec,
+                          ynode *k)
 {
     ynode *key = ynode_resolve(k);
     sweep_param *p = &spec->params[spec->nparams];
@@ -3470,7 +3476,8 @@ static int read_param_key(reader *r, ytree_arena *a, sweep_spec *spec, ynode *k)
 
     if (key->kind != YNODE_SCALAR || ynode_is_null(key))
         return fail(r, k, "a parameter must be a path such as "
-                    "products.A.wafers_per_month, found %s", ynode_describe(key));
+                    "products.A.wafers_per_month, found %s",
+                    ynode_describe(key));
     if (strlen(key->text) != key->length)
         return fail(r, k, "the parameter path contains a NUL character");
     if (spec->nparams == SWEEP_MAX_PARAMS)
@@ -3679,7 +3686,8 @@ static int read_sweep(reader *r, ytree_arena *a, ynode *top, sweep_spec *spec)
     for (ynode *k = sweep->first; k && k->next; k = k->next->next) {
         if (chosen)
             return fail(r, k, "give only one of 'grid', 'zip' and 'lhs' "
-                        "('%s' is already given)", ynode_resolve(chosen)->text);
+                        "('%s' is already given)",
+                        ynode_resolve(chosen)->text);
         chosen = k;
     }
     if (!chosen)
@@ -3937,7 +3945,8 @@ static int tree_parse(tree *t, const char *text, size_t length,
     if (rc == 0 && ynode_resolve(root)->kind != YNODE_MAPPING)
         rc = ws_error_set(err, WS_EDATA, path, root->line, root->col,
                           "the top level of a scenario must be a mapping of "
-                          "keys, found %s", ynode_describe(ynode_resolve(root)));
+                          "keys, found %s",
+                          ynode_describe(ynode_resolve(root)));
     if (rc != 0) {
         ytree_free(&t->arena);
         return rc;

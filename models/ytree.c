@@ -354,7 +354,8 @@ static void builder_event(ybuilder *b, struct fy_event *e)
         n = builder_node(b, YNODE_SCALAR, line, col);
         if (!n)
             return;
-        n->text = ytree_copy_text(b->arena, text ? text : "", text ? length : 0);
+        n->text = ytree_copy_text(b->arena, text ? text : "",
+                                  text ? length : 0);
         n->length = text ? length : 0;
         n->plain = !e->scalar.value ||
                    fy_scalar_token_get_style(e->scalar.value) == FYSS_PLAIN;
