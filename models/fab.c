@@ -519,7 +519,7 @@ static int32_t select_batch(fab_state *s, group_state *g, int32_t tool_id,
         if (wake < g->batch_wait_at) {
             g->batch_wait_at = wake;
             int rc = fab_schedule(s, wake, EVENT_BATCH_WAIT,
-                                   t->group, 0);
+                                  t->group, 0);
             if (rc != 0)
                 return rc;
         }
@@ -643,7 +643,7 @@ static int job_start(fab_state *s, int32_t tool_id, const int32_t *ids,
     if (rc == 0 && setup > 0.0) {
         t->in_setup = 1;
         rc = fab_schedule(s, j->setup_end, EVENT_SETUP_DONE, tool_id,
-                           t->version);
+                          t->version);
     }
     if (rc == 0 && tg->cascade > 1) {
         /* The next job may start (its load) when this one's wafers have
@@ -663,7 +663,7 @@ static int job_start(fab_state *s, int32_t tool_id, const int32_t *ids,
             t->entry_blocked = 1;
             t->entry_free_at = entry;
             rc = fab_schedule(s, entry, EVENT_ENTRY_FREE, tool_id,
-                               t->version);
+                              t->version);
         }
     }
     tool_update_state(s, t, now);
@@ -1232,7 +1232,7 @@ static int breakdown_start(fab_state *s, tool *t, int32_t d, double now)
     tool_update_state(s, t, now);
     tool_refresh(s, t);
     return fab_schedule(s, now + dist_sample(&dt->duration, s->tool_rng[id]),
-                    EVENT_UP, id, 0);
+                        EVENT_UP, id, 0);
 }
 
 /* Starts the first PM due on an empty tool. */
@@ -1250,8 +1250,8 @@ static int pm_start(fab_state *s, tool *t, double now)
         tool_refresh(s, t);
         int32_t id = (int32_t)(t - s->tools);
         return fab_schedule(s, now + dist_sample(&tg->downtimes[d].duration,
-                                             s->tool_rng[id]),
-                        EVENT_UP, id, 0);
+                                                 s->tool_rng[id]),
+                            EVENT_UP, id, 0);
     }
     return 0;
 }
@@ -1298,13 +1298,13 @@ int tool_restart(fab_state *s, int32_t tool_id, double now)
             if (rc == 0 && jb->setup_left > 0.0) {
                 t->in_setup = 1;
                 rc = fab_schedule(s, jb->setup_end, EVENT_SETUP_DONE,
-                                   tool_id, t->version);
+                                  tool_id, t->version);
             }
         }
         if (rc == 0 && t->entry_blocked && t->entry_job < 0) {
             t->entry_free_at = now + t->entry_left;
             rc = fab_schedule(s, t->entry_free_at, EVENT_ENTRY_FREE,
-                               tool_id, t->version);
+                              tool_id, t->version);
         }
     }
     if (rc != 0)
@@ -1328,8 +1328,8 @@ static int tool_up(fab_state *s, int32_t tool_id, double now)
         s->downs[t->down_first + d].wafers = 0.0;
     else
         rc = fab_schedule(s, now + dist_sample(&dt->interval,
-                                           s->tool_rng[tool_id]),
-                           EVENT_DOWN_DUE, tool_id, d);
+                                               s->tool_rng[tool_id]),
+                          EVENT_DOWN_DUE, tool_id, d);
     for (int32_t k = 0; k < tg->ndowntimes && rc == 0; k++) {
         down_state *ds = &s->downs[t->down_first + k];
         if (ds->pending && tg->downtimes[k].kind == DOWN_BREAKDOWN) {
@@ -1392,8 +1392,8 @@ static int job_done(fab_state *s, int32_t jid, double now)
      * min_run_wait from now, unless a job starts first. */
     if (rc == 0 && t->holding && t->njobs == 0
         && isfinite(s->m->setup_min_run_wait_days))
-        rc = fab_schedule(s, now + s->m->setup_min_run_wait_days, EVENT_HOLD_END,
-                      tool_id, t->hold_stamp);
+        rc = fab_schedule(s, now + s->m->setup_min_run_wait_days,
+                          EVENT_HOLD_END, tool_id, t->hold_stamp);
     while (rc == 0 && lots >= 0) {
         int32_t next = s->lots[lots].next;
         rc = lot_step_done(s, lots, tool_id, now);
@@ -1481,7 +1481,7 @@ static int schedule_start(fab_state *s)
         if (st->kind == RELEASE_CONWIP && i < m->nproducts) {
             if (st->first_days < m->horizon_days)
                 rc = fab_schedule(s, st->first_days, EVENT_CONWIP_START,
-                                   i, 0);
+                                  i, 0);
         } else if ((st->kind == RELEASE_INTERVAL || st->kind == RELEASE_RANDOM)
                    && st->first_days < m->horizon_days && st->count != 0) {
             rc = fab_schedule(s, st->first_days, EVENT_RELEASE, i, 0);

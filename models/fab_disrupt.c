@@ -387,7 +387,7 @@ int disrupt_end(fab_state *s, int32_t e, double now)
         }
         s->r->disruption_events[e].end_day = now + x->detection_days;
         rc = fab_schedule(s, now + x->detection_days, EVENT_DETECT, e,
-                           0);
+                          0);
     }
     if (rc == 0 && s->any_conwip)
         rc = conwip_fill(s, now);
