@@ -556,6 +556,19 @@ int ynode_key_is(const ynode *key, const char *name)
 }
 
 
+ynode *ynode_lookup(ynode *map, const char *name, ynode **key_node)
+{
+    for (ynode *k = map->first; k && k->next; k = k->next->next) {
+        ynode *key = ynode_resolve(k);
+        if (key->kind == YNODE_SCALAR && ynode_key_is(key, name)) {
+            if (key_node)
+                *key_node = k;
+            return ynode_resolve(k->next);
+        }
+    }
+    return NULL;
+}
+
 int ytree_parse(ytree_arena *a, const char *text, size_t length,
                 const char *path, ynode **root, ws_error *err)
 {

@@ -74,5 +74,8 @@ int ynode_is_null(const ynode *n);
 const char *ynode_describe(const ynode *n);
 /* key is the scalar name. */
 int ynode_key_is(const ynode *key, const char *name);
+/* The value of key name in mapping map (resolved), or NULL; *key_node,
+ * when not NULL, is the key. */
+ynode *ynode_lookup(ynode *map, const char *name, ynode **key_node);
 
 #endif
