@@ -75,20 +75,6 @@ int reader_error_at(reader *r, const ynode *at, const char *message)
                         message);
 }
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static int fail(reader *r, const ynode *at, const char *fmt, ...)
-{
-    char message[sizeof r->err->message];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(message, sizeof message, fmt, ap);
-    va_end(ap);
-    return reader_error_at(r, at, message);
-}
-
 /* Every key of map must be a string among known. */
 static int check_keys(reader *r, ynode *map, const char *const *known,
                       size_t count)
@@ -213,11 +199,6 @@ int reader_get_collection(reader *r, ynode *map, const char *name,
                     ynode_describe(v));
     *out = v;
     return 0;
-}
-
-static int nomem(reader *r)
-{
-    return ws_error_set(r->err, WS_ENOMEM, r->path, 0, 0, "out of memory");
 }
 
 static char *duplicate(const char *s)

@@ -7,8 +7,10 @@
 #ifndef WAFERSIM_SCENARIO_READER_H
 #define WAFERSIM_SCENARIO_READER_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "models/model.h"
 #include "models/route_csv.h"
@@ -127,6 +129,27 @@ int reader_check_product_spec(reader *r, ynode *k, const ynode *key,
                               const ynode *spec);
 int reader_check_group_spec(reader *r, ynode *k, const ynode *key,
                             const ynode *spec);
+
+/* The reader's error at node at, formatted; every file of the reader
+ * reports through these two. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static inline int fail(reader *r, const ynode *at, const char *fmt, ...)
+{
+    char message[sizeof r->err->message];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    return reader_error_at(r, at, message);
+}
+
+static inline int nomem(reader *r)
+{
+    return ws_error_set(r->err, WS_ENOMEM, r->path, 0, 0, "out of memory");
+}
 
 /* scenario_settings.c */
 size_t setting_path_extent(const char *text);

@@ -26,27 +26,6 @@ typedef struct applier {
     setting_path path;
 } applier;
 
-static int out_of_memory(reader *r)
-{
-    return ws_error_set(r->err, WS_ENOMEM, r->path, 0, 0, "out of memory");
-}
-
-/* An error about node at, which the reader words and places (fail in
- * scenario.c). */
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static int node_fail(applier *ap, const ynode *at, const char *fmt, ...)
-{
-    char message[sizeof ap->r->err->message];
-    va_list args;
-
-    va_start(args, fmt);
-    vsnprintf(message, sizeof message, fmt, args);
-    va_end(args);
-    return reader_error_at(ap->r, at, message);
-}
-
 /* Length of the path at the start of text: to its end, or to the first
  * '=' outside double quotes (a quoted name may hold one). */
 size_t setting_path_extent(const char *text)
@@ -313,7 +292,7 @@ static int map_put_text(applier *ap, ynode *map, const char *name,
         k = setting_node(ap, YNODE_SCALAR);
         v = setting_node(ap, YNODE_SCALAR);
         if (!k || !v)
-            return out_of_memory(ap->r);
+            return nomem(ap->r);
         map_append(map, k, v);
     }
     set_scalar(ap, k, name);
@@ -369,7 +348,7 @@ static int own_child(applier *ap, ynode *map, const char *name,
         k = setting_node(ap, YNODE_SCALAR);
         v = setting_node(ap, kind);
         if (!k || !v)
-            return out_of_memory(ap->r);
+            return nomem(ap->r);
         set_scalar(ap, k, name);
         map_append(map, k, v);
         *out = v;
@@ -379,7 +358,7 @@ static int own_child(applier *ap, ynode *map, const char *name,
     if (rc != 0)
         return rc;
     if (!(*out = own_value(ap, k->next)))
-        return out_of_memory(ap->r);
+        return nomem(ap->r);
     return 0;
 }
 
@@ -412,7 +391,7 @@ static int find_entry(applier *ap, ynode *root, const char *section,
         ynode *v = setting_node(ap, YNODE_MAPPING);
         *k = setting_node(ap, YNODE_SCALAR);
         if (!*k || !v)
-            return out_of_memory(ap->r);
+            return nomem(ap->r);
         set_scalar(ap, *k, entry);
         map_append(map, *k, v);
     }
@@ -568,10 +547,10 @@ static int own_item(applier *ap, ynode *seq, const item_kind *kind,
     if (rc != 0)
         return rc;
     if (ynode_resolve(item)->kind != YNODE_MAPPING)
-        return node_fail(ap, item, "%s must be a mapping, found %s", what,
-                         ynode_describe(ynode_resolve(item)));
+        return fail(ap->r, item, "%s must be a mapping, found %s", what,
+                    ynode_describe(ynode_resolve(item)));
     if (!(*out = own_value(ap, item)))
-        return out_of_memory(ap->r);
+        return nomem(ap->r);
     return 0;
 }
 
@@ -672,7 +651,7 @@ static int set_tool_group(applier *ap, ynode *root)
         return rc;
     spec = own_value(ap, k->next);
     if (!spec)
-        return out_of_memory(ap->r);
+        return nomem(ap->r);
     if (strcmp(key, "batching") == 0) {
         /* Setting a key of batching on a group without it turns it on. */
         rc = own_child(ap, spec, "batching", YNODE_MAPPING,
@@ -720,11 +699,11 @@ static int set_route_step(applier *ap, ynode *root, ynode *spec,
     /* A route that is missing or of the wrong kind is the file's mistake,
      * reported as the reader reports it. */
     if (!route)
-        return node_fail(ap, spec, "product '%s' needs a 'route': a CSV file "
-                         "path or a sequence of steps", product_name);
+        return fail(ap->r, spec, "product '%s' needs a 'route': a CSV file "
+                    "path or a sequence of steps", product_name);
     if (ynode_is_null(route))
-        return node_fail(ap, k, "'route' has no value; expected a CSV file "
-                         "path or a sequence of steps");
+        return fail(ap->r, k, "'route' has no value; expected a CSV file "
+                    "path or a sequence of steps");
     if (route->kind == YNODE_SCALAR) {
         yoverride *o;
         /* An empty CSV cell means "absent", but the same setting on an
@@ -734,7 +713,7 @@ static int set_route_step(applier *ap, ynode *root, ynode *spec,
         route = own_value(ap, k->next);
         o = ytree_alloc(ap->a, sizeof *o);
         if (!route || !o)
-            return out_of_memory(ap->r);
+            return nomem(ap->r);
         o->change.name = name;
         o->change.number = number;
         o->change.field = (enum route_field)route_csv_field_from_name(
@@ -748,11 +727,11 @@ static int set_route_step(applier *ap, ynode *root, ynode *spec,
         return 0;
     }
     if (route->kind != YNODE_SEQUENCE)
-        return node_fail(ap, route, "'route' must be a CSV file path or a "
-                         "sequence of steps, found %s", ynode_describe(route));
+        return fail(ap->r, route, "'route' must be a CSV file path or a "
+                    "sequence of steps, found %s", ynode_describe(route));
     route = own_value(ap, k->next);
     if (!route)
-        return out_of_memory(ap->r);
+        return nomem(ap->r);
     snprintf(owner, sizeof owner, "the route of product '%s'", product_name);
     rc = own_item(ap, route, &step_items, owner, 3,
                   "a route step (a mapping of keys: tool_group, mean, ...)",
@@ -828,7 +807,7 @@ static int set_product(applier *ap, ynode *root)
         return rc;
     spec = own_value(ap, k->next);
     if (!spec)
-        return out_of_memory(ap->r);
+        return nomem(ap->r);
     if (strcmp(key, "interarrival") == 0) {
         if (!map_key(spec, "interarrival")) {
             keep_release(spec, "interarrival");
@@ -996,7 +975,7 @@ static int apply_setting(applier *ap, ynode *root, const scenario_setting *s)
     int rc;
 
     if (!origin)
-        return out_of_memory(ap->r);
+        return nomem(ap->r);
     ap->value = s->value ? s->value : "";
     if (s->origin) {
         origin->path = s->origin;
@@ -1007,7 +986,7 @@ static int apply_setting(applier *ap, ynode *root, const scenario_setting *s)
         size_t n = extent + strlen(ap->value) + 8;
         char *label = ytree_alloc(ap->a, n);
         if (!label)
-            return out_of_memory(ap->r);
+            return nomem(ap->r);
         snprintf(label, n, "--set %.*s=%s", (int)extent, path, ap->value);
         origin->path = label;
         origin->line = 0;
@@ -1023,7 +1002,7 @@ static int apply_setting(applier *ap, ynode *root, const scenario_setting *s)
         return setting_fail(ap, "bad value: %s", check.message);
     rc = setting_path_parse(ap->a, path, extent, &ap->path, &why);
     if (rc == WS_ENOMEM)
-        return out_of_memory(ap->r);
+        return nomem(ap->r);
     if (rc != 0)
         return setting_fail(ap, "the path %s", why);
 
@@ -1084,11 +1063,11 @@ int settings_apply(reader *r, ytree_arena *a, ynode **root,
     ap.session = ++*r->sessions;
     copy = ytree_alloc(a, sizeof *copy);
     if (!copy)
-        return out_of_memory(r);
+        return nomem(r);
     *copy = **root;
     copy->next = NULL;
     if (own_list(&ap, copy) != 0)
-        return out_of_memory(r);
+        return nomem(r);
     for (size_t i = 0; rc == 0 && i < nfirst; i++)
         rc = apply_setting(&ap, copy, &first[i]);
     for (size_t i = 0; rc == 0 && i < nsecond; i++)
