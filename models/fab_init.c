@@ -114,6 +114,14 @@ static fab_result *result_create(const model *m, int32_t nmonths)
     return r;
 }
 
+/* Frees an array of n generators, any of them (or the array) NULL. */
+static void rngs_free(gsl_rng **rngs, int32_t n)
+{
+    for (int32_t i = 0; rngs && i < n; i++)
+        gsl_rng_free(rngs[i]);
+    free(rngs);
+}
+
 void fab_state_free(fab_state *s)
 {
     const model *m = s->m;
@@ -144,11 +152,7 @@ void fab_state_free(fab_state *s)
                 gsl_rng_free(s->groups[g].setup_rng);
         }
     free(s->groups);
-    if (s->tool_rng)
-        for (int32_t t = 0; t < s->ntools; t++)
-            if (s->tool_rng[t])
-                gsl_rng_free(s->tool_rng[t]);
-    free(s->tool_rng);
+    rngs_free(s->tool_rng, s->ntools);
     free(s->tools);
     free(s->downs);
     free(s->jobs);
@@ -174,11 +178,7 @@ void fab_state_free(fab_state *s)
     for (size_t i = 0; i < sizeof arrays / sizeof *arrays; i++)
         free(arrays[i]);
     free(s->wip_time);
-    if (s->disrupt_rng)
-        for (int32_t d = 0; d < m->ndisruptions; d++)
-            if (s->disrupt_rng[d])
-                gsl_rng_free(s->disrupt_rng[d]);
-    free(s->disrupt_rng);
+    rngs_free(s->disrupt_rng, m->ndisruptions);
     free(s->disrupt_active);
     free(s->disrupt_event);
     free(s->release_credit);
