@@ -125,10 +125,8 @@ static void rngs_free(gsl_rng **rngs, int32_t n)
 void fab_state_free(fab_state *s)
 {
     const model *m = s->m;
-    if (s->streams)
-        for (int32_t i = 0; i < s->nstreams; i++)
-            if (s->streams[i].rng)
-                gsl_rng_free(s->streams[i].rng);
+    for (int32_t i = 0; s->streams && i < s->nstreams; i++)
+        gsl_rng_free(s->streams[i].rng);
     free(s->streams);
     if (s->plans)
         for (int32_t p = 0; p < m->nproducts; p++) {
@@ -138,18 +136,15 @@ void fab_state_free(fab_state *s)
             free(pl->window_list);
             free(pl->dedication_first);
             free(pl->dedication_list);
-            if (pl->rng)
-                gsl_rng_free(pl->rng);
+            gsl_rng_free(pl->rng);
         }
     free(s->plans);
     if (s->groups)
         for (int32_t g = 0; g < m->ngroups; g++) {
             free(s->groups[g].avail);
             free(s->groups[g].inbound);
-            if (s->groups[g].rng)
-                gsl_rng_free(s->groups[g].rng);
-            if (s->groups[g].setup_rng)
-                gsl_rng_free(s->groups[g].setup_rng);
+            gsl_rng_free(s->groups[g].rng);
+            gsl_rng_free(s->groups[g].setup_rng);
         }
     free(s->groups);
     rngs_free(s->tool_rng, s->ntools);
@@ -157,8 +152,7 @@ void fab_state_free(fab_state *s)
     free(s->downs);
     free(s->jobs);
     free(s->lots);
-    if (s->transport_rng)
-        gsl_rng_free(s->transport_rng);
+    gsl_rng_free(s->transport_rng);
     free(s->scratch);
     free(s->batch_keys);
     free(s->lots_in_fab);
