@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "models/fab.h"
-#include "models/smt2020.h"
+#include "models/scenario.h"
 #include "models/synthetic.h"
 
 static double seconds_now(void)
@@ -39,20 +39,22 @@ static int parse_number(const char *text, double *out)
 static const char bench_usage[] =
     "usage: wafersim bench [--groups N] [--steps N] [--load X] [--lots-per-day X]\n"
     "                      [--cv X] [--days N] [--repeat N] [--seed N]\n"
-    "       wafersim bench --smt2020 DIR [--days N] [--repeat N] [--seed N]\n";
+    "       wafersim bench --smt2020 DIR [--days N] [--repeat N] [--seed N]\n"
+    "                      [--set PATH=VALUE]...\n";
 
-/* Reads the data set; its horizon and seed come from the options. */
-static int load_smt2020(const char *dir, double days, uint64_t seed,
+/* As many settings as `wafersim run` takes. */
+#define BENCH_MAX_SETTINGS 1024
+
+/* Reads the data set with the settings; its horizon and seed come from
+ * the options. */
+static int load_smt2020(const char *dir, const scenario_setting *settings,
+                        size_t nsettings, double days, uint64_t seed,
                         model **out, ws_error *err)
 {
-    model *m = model_create();
-    if (!m)
-        return ws_error_set(err, WS_ENOMEM, NULL, 0, 0, "out of memory");
-    int rc = smt2020_load(m, dir, err);
-    if (rc != 0) {
-        model_destroy(m);
+    model *m;
+    int rc = scenario_load_smt2020(dir, settings, nsettings, &m, err);
+    if (rc != 0)
         return rc;
-    }
     m->horizon_days = days;
     m->warmup_days = 0.0;
     m->seed = seed;
@@ -68,8 +70,11 @@ int bench_main(int argc, char **argv)
     };
     double repeat = 5;
     const char *smt2020 = NULL;
+    scenario_setting settings[BENCH_MAX_SETTINGS];
+    size_t nsettings = 0;
     static const struct option options[] = {
         {"smt2020", required_argument, NULL, 'D'},
+        {"set", required_argument, NULL, 'x'},
         {"groups", required_argument, NULL, 'g'},
         {"steps", required_argument, NULL, 's'},
         {"load", required_argument, NULL, 'l'},
@@ -93,6 +98,15 @@ int bench_main(int argc, char **argv)
             smt2020 = optarg;
             continue;
         }
+        if (opt == 'x') {
+            if (nsettings == BENCH_MAX_SETTINGS
+                || scenario_setting_parse(optarg, &settings[nsettings]) != 0) {
+                fputs(bench_usage, stderr);
+                return 64;
+            }
+            nsettings++;
+            continue;
+        }
         if (opt == '?' || parse_number(optarg, &v) != 0) {
             fputs(bench_usage, stderr);
             return 64;
@@ -110,6 +124,7 @@ int bench_main(int argc, char **argv)
         }
     }
     if (optind != argc || !(repeat >= 1 && repeat <= 1000)
+        || (nsettings > 0 && !smt2020)
         || !(spec.horizon_days > 0 && spec.horizon_days <= MODEL_MAX_HORIZON_DAYS)) {
         fputs(bench_usage, stderr);
         return 64;
@@ -117,8 +132,8 @@ int bench_main(int argc, char **argv)
     model *m;
     ws_error err;
     ws_error_clear(&err);
-    int rc = smt2020 ? load_smt2020(smt2020, spec.horizon_days, spec.seed,
-                                    &m, &err)
+    int rc = smt2020 ? load_smt2020(smt2020, settings, nsettings,
+                                    spec.horizon_days, spec.seed, &m, &err)
                      : synthetic_reentrant_line(&spec, &m, &err);
     if (rc != 0) {
         char message[2200];
@@ -137,7 +152,7 @@ int bench_main(int argc, char **argv)
         return 71;
     }
     fab_options fo = {.scenario = 0, .record_lots = 0};
-    uint64_t steps = 0, events = 0, deferred = 0;
+    uint64_t steps = 0, events = 0, deferred = 0, by_class = 0;
     int status = 0;
     for (int i = 0; i < n; i++) {
         fab_result *r;
@@ -151,6 +166,7 @@ int bench_main(int argc, char **argv)
         steps = r->lot_steps;
         events = r->events;
         deferred = r->deferred_arrivals;
+        by_class = r->class_dispatches;
         rate[i] = (double)steps / secs[i];
         fab_result_destroy(r);
     }
@@ -179,6 +195,8 @@ int bench_main(int argc, char **argv)
                (unsigned long long)steps, (unsigned long long)events);
         printf("deferred         %llu arrivals per run needed no event\n",
                (unsigned long long)deferred);
+        printf("by class         %llu dispatching choices per run looked at "
+               "classes of lots\n", (unsigned long long)by_class);
         printf("seconds          median %.3f (min %.3f, max %.3f)\n",
                secs[n / 2], secs[0], secs[n - 1]);
         printf("lot-steps/s      median %.3g (min %.3g, max %.3g)\n",

@@ -205,6 +205,8 @@ static int record_new(fab_state *s, const lot *l, int64_t *index)
 void queue_remove(group_state *g, lot *lots, int32_t id)
 {
     lot *l = &lots[id];
+    if (g->indexed)
+        classes_remove(g, lots, id);
     if (l->prev >= 0)
         lots[l->prev].next = l->next;
     else
@@ -217,13 +219,6 @@ void queue_remove(group_state *g, lot *lots, int32_t id)
     l->next = l->prev = -1;
 }
 
-/* The step needs a setup change on tool t. */
-static int needs_setup(const tool *t, const lot *l)
-{
-    int32_t want = lot_step(l)->setup;
-    return want >= 0 && want != t->setup;
-}
-
 /* Lot l may start on tool t now: its dedication allows t, and a tool
  * already processing (cascade) or holding its setup for a minimum run
  * does not change its setup. */
@@ -232,51 +227,6 @@ static int lot_fits(const tool *t, int32_t tool_id, const lot *l)
     if (l->tool >= 0 && l->tool != tool_id)
         return 0;
     return (t->njobs == 0 && !t->holding) || !needs_setup(t, l);
-}
-
-/* One key of a rank list for lot l on tool t; smaller goes first. */
-static double rank_value(const fab_state *s, enum rank_key key, const tool *t,
-                         const lot *l, double now)
-{
-    const product_plan *pl;
-    double left;
-    switch (key) {
-    case RANK_FIFO:
-        return l->arrival_day;
-    case RANK_SPT:
-        return route_step_mean_time(s->m, lot_step(l), l->wafers);
-    case RANK_EDD:
-        return l->due_day;
-    case RANK_CR:
-        if (!isfinite(l->due_day))
-            return INFINITY;
-        left = rpt_left(s, l);
-        return left > 0.0 ? (l->due_day - now) / left : l->due_day - now;
-    case RANK_ODD:
-        pl = &s->plans[l->product];
-        if (!isfinite(l->due_day) || !(pl->rpt > 0.0))
-            return l->due_day;
-        return l->release_day + (l->due_day - l->release_day)
-                                    * pl->rpt_upto[l->step] / pl->rpt;
-    case RANK_SLACK:
-        return l->due_day - now - rpt_left(s, l);
-    case RANK_PRIORITY:
-        return -(double)l->priority;
-    case RANK_SETUP:
-        return t && needs_setup(t, l) ? 1.0 : 0.0;
-    case RANK_CQT: {
-        double least = INFINITY;
-        for (int i = 0; i < l->nwindows; i++)
-            if (l->window_deadline[i] - now < least)
-                least = l->window_deadline[i] - now;
-        return least;
-    }
-    case RANK_STEP:
-        return -(double)lot_step(l)->step_priority;
-    case RANK_KEY_COUNT:
-        break;
-    }
-    return 0.0;
 }
 
 /* Lot a ranks strictly before lot b on tool t.  While the tool owes its
@@ -383,6 +333,11 @@ static int32_t select_lot(fab_state *s, group_state *g, int32_t tool_id,
                 return i;
         }
         return first;
+    }
+    /* Classes pay off once they hold a few lots each. */
+    if (g->indexed && g->queue_length > 2 * g->nactive) {
+        s->r->class_dispatches++;
+        return classes_select(s, g, t, tool_id, full, now);
     }
     /* The general case: compare each lot of the class with the best so
      * far, whose key values are kept; within the class the static keys
@@ -756,6 +711,8 @@ static void lot_enqueue(fab_state *s, int32_t gi, int32_t id, double now)
             }
     l->arrival_day = now;
     queue_insert(s, g, &s->m->groups[gi], id, now);
+    if (g->by_class)
+        classes_add(s, g, id);
     g->batch_none_ready = 0;
 }
 

@@ -119,6 +119,8 @@ typedef struct fab_result {
     uint64_t lot_steps;         /* lot-steps completed (one lot, one step) */
     uint64_t events;            /* events processed */
     uint64_t deferred_arrivals; /* transports that needed no event */
+    uint64_t class_dispatches;  /* choices made from the classes of the
+                                   queue, not by scanning it (lot_class) */
 } fab_result;
 
 typedef struct fab_options {
@@ -135,6 +137,11 @@ typedef struct fab_options {
      * arrivals" in fab.c): slower, with the same results bit for bit;
      * the tests compare the two. */
     int eager_arrivals;
+    /* Every dispatching decision scans the whole queue, also where the
+     * group could look at its classes of lots instead (lot_class in
+     * fab_state.h): slower on long queues, with the same results bit for
+     * bit; the tests compare the two. */
+    int scan_dispatch;
 } fab_options;
 
 /* Month boundaries of the model's horizon (see date_month_boundaries);

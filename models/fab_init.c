@@ -143,6 +143,9 @@ void fab_state_free(fab_state *s)
         for (int32_t g = 0; g < m->ngroups; g++) {
             free(s->groups[g].avail);
             free(s->groups[g].inbound);
+            free(s->groups[g].classes);
+            free(s->groups[g].class_hash);
+            free(s->groups[g].active);
             gsl_rng_free(s->groups[g].rng);
             gsl_rng_free(s->groups[g].setup_rng);
         }
@@ -401,6 +404,15 @@ static void rank_plan(const tool_group *tg, group_state *gs)
         j++;
     gs->rest_fifo = !setup && j == tg->nrank;
     gs->rest_setup_fifo = setup && j == tg->nrank;
+    /* Classes (lot_class) need every key before the critical ratio to be
+     * the same for the lots of one step and priority. */
+    int uniform = 1;
+    for (int32_t i = 0; i < k; i++)
+        uniform = uniform && (tg->rank[i] == RANK_PRIORITY
+                              || tg->rank[i] == RANK_STEP);
+    int32_t cr = k + setup;
+    gs->by_class = uniform && !tg->batching && cr < tg->nrank
+                   && tg->rank[cr] == RANK_CR;
 }
 
 /* No step on the group has a setup or a same-tool dedication. */
@@ -451,6 +463,8 @@ static int tools_init(fab_state *s, const fab_options *opt,
                 gs->pm_wafers_from = k;
             }
         rank_plan(tg, gs);
+        if (opt->scan_dispatch)
+            gs->by_class = 0;
         gs->avail = malloc((size_t)n * sizeof *gs->avail);
         gs->rng = stream_create(m->seed, opt->stream_scenario, replication,
                                 STREAM_PROCESS + (uint64_t)g);
@@ -576,6 +590,8 @@ int fab_state_init(fab_state *s, const model *m, const fab_options *opt,
     if ((rc = streams_init(s, opt, replication, err)) != 0)
         return rc;
     if ((rc = tools_init(s, opt, replication, err)) != 0)
+        return rc;
+    if ((rc = classes_init(s, err)) != 0)
         return rc;
     s->defer_arrivals = !opt->eager_arrivals;
     if (m->has_transport) {

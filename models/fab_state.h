@@ -5,6 +5,7 @@
  *                  releases, downtimes
  *   fab_init.c     building and freeing a replication's state and result
  *   fab_disrupt.c  disruptions (docs/disruptions.md)
+ *   fab_classes.c  classes of waiting lots, for dispatching long queues
  *   fab_stats.c    statistics cuts, early-warning weeks, the result's
  *                  figures and the end-of-run invariants
  *
@@ -14,6 +15,7 @@
 #ifndef WAFERSIM_FAB_STATE_H
 #define WAFERSIM_FAB_STATE_H
 
+#include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -94,6 +96,12 @@ typedef struct lot {
     int32_t dedication_tool[LOT_MAX_DEDICATIONS];
     int32_t window[LOT_MAX_WINDOWS];        /* constraint */
     double window_deadline[LOT_MAX_WINDOWS];
+    /* While queued in a group whose lots are filed in classes
+     * (lot_class). */
+    int64_t enqueued;       /* s->enqueue_seq when it joined the queue */
+    int32_t lot_class;      /* index into the group's classes, -1: none */
+    int32_t class_next;     /* the class's lots by (due_day, enqueued) */
+    int32_t class_prev;
 } lot;
 
 typedef struct job {
@@ -149,6 +157,20 @@ typedef struct tool {
                                entry_free_at does */
 } tool;
 
+/* The waiting lots of one route step and priority in a group that
+ * dispatches by class (group_state.by_class).  Every key of the group's
+ * rank list before the critical ratio is the same for all of them, and
+ * the critical ratio grows with the due date, so the best of them is
+ * among the first by (due_day, enqueued): selection looks at a few lots
+ * per class instead of the whole queue. */
+typedef struct lot_class {
+    const route_step *step;
+    int32_t priority;
+    int32_t head;           /* lots linked by lot.class_next, -1: empty */
+    int32_t tail;
+    int32_t active_pos;     /* position in the group's active list, or -1 */
+} lot_class;
+
 /* A lot on its way to a group whose arrival is deferred. */
 typedef struct inbound_lot {
     double time;
@@ -197,6 +219,21 @@ typedef struct group_state {
                                batch wait ends */
     gsl_rng *rng;           /* processing times */
     gsl_rng *setup_rng;
+    /* Dispatching by class (lot_class): the rank list's static keys are
+     * only priorities, and a critical ratio follows them, after at most
+     * a setup key.  Long queues are filed in classes (fab_classes.c,
+     * CLASSES_FROM), found by (step, priority) in an open hash of
+     * class_cells cells (-1: empty); active lists the classes with
+     * waiting lots. */
+    int by_class;
+    int indexed;            /* the waiting lots are filed in classes */
+    lot_class *classes;
+    int32_t nclasses;
+    int32_t classes_capacity;
+    int32_t *class_hash;
+    uint32_t class_cells;
+    int32_t *active;
+    int32_t nactive;
 } group_state;
 
 typedef struct release_stream {
@@ -255,6 +292,7 @@ struct fab_state {
     lot *lots;
     int32_t nlots_capacity;
     int32_t free_lot;
+    int64_t enqueue_seq;        /* last lot.enqueued handed out */
     size_t records_capacity;
     gsl_rng *transport_rng;
     /* Scratch for batch forming: [queue length]. */
@@ -344,6 +382,58 @@ static inline double rpt_left(const fab_state *s, const lot *l)
     return pl->rpt - (l->step > 0 ? pl->rpt_upto[l->step - 1] : 0.0);
 }
 
+/* The step needs a setup change on tool t. */
+static inline int needs_setup(const tool *t, const lot *l)
+{
+    int32_t want = lot_step(l)->setup;
+    return want >= 0 && want != t->setup;
+}
+
+/* One key of a rank list for lot l on tool t; smaller goes first. */
+static inline double rank_value(const fab_state *s, enum rank_key key,
+                                const tool *t, const lot *l, double now)
+{
+    const product_plan *pl;
+    double left;
+    switch (key) {
+    case RANK_FIFO:
+        return l->arrival_day;
+    case RANK_SPT:
+        return route_step_mean_time(s->m, lot_step(l), l->wafers);
+    case RANK_EDD:
+        return l->due_day;
+    case RANK_CR:
+        if (!isfinite(l->due_day))
+            return INFINITY;
+        left = rpt_left(s, l);
+        return left > 0.0 ? (l->due_day - now) / left : l->due_day - now;
+    case RANK_ODD:
+        pl = &s->plans[l->product];
+        if (!isfinite(l->due_day) || !(pl->rpt > 0.0))
+            return l->due_day;
+        return l->release_day + (l->due_day - l->release_day)
+                                    * pl->rpt_upto[l->step] / pl->rpt;
+    case RANK_SLACK:
+        return l->due_day - now - rpt_left(s, l);
+    case RANK_PRIORITY:
+        return -(double)l->priority;
+    case RANK_SETUP:
+        return t && needs_setup(t, l) ? 1.0 : 0.0;
+    case RANK_CQT: {
+        double least = INFINITY;
+        for (int i = 0; i < l->nwindows; i++)
+            if (l->window_deadline[i] - now < least)
+                least = l->window_deadline[i] - now;
+        return least;
+    }
+    case RANK_STEP:
+        return -(double)lot_step(l)->step_priority;
+    case RANK_KEY_COUNT:
+        break;
+    }
+    return 0.0;
+}
+
 static inline int lot_doomed(const fab_state *s, const lot *l)
 {
     return l->hit > 0 && s->event_found[l->hit - 1];
@@ -373,6 +463,13 @@ int tool_restart(fab_state *s, int32_t tool_id, double now);
 void fab_state_free(fab_state *s);
 int fab_state_init(fab_state *s, const model *m, const fab_options *opt,
                    uint32_t replication, ws_error *err);
+
+/* fab_classes.c */
+int classes_init(fab_state *s, ws_error *err);
+void classes_add(fab_state *s, group_state *g, int32_t id);
+void classes_remove(group_state *g, lot *lots, int32_t id);
+int32_t classes_select(const fab_state *s, const group_state *g,
+                       const tool *t, int32_t tool_id, int full, double now);
 
 /* fab_stats.c */
 int fab_warning_init(fab_state *s, ws_error *err);

@@ -288,13 +288,7 @@ START_TEST(deferred_arrivals_change_nothing)
             fab_options eager = {.record_lots = 1, .eager_arrivals = 1};
             fab_options deferred = {.record_lots = 1};
             fab_result *a, *b;
-            ws_error err;
-            ws_error_clear(&err);
-            ck_assert_msg(fab_run(m, &eager, rep, &a, &err) == 0, "%s",
-                          err.message);
-            ck_assert_msg(fab_run(m, &deferred, rep, &b, &err) == 0, "%s",
-                          err.message);
-            assert_same_result(a, b);
+            run_both_same(m, &eager, &deferred, rep, &a, &b);
             ck_assert_uint_eq(a->deferred_arrivals, 0);
             ck_assert_msg(b->deferred_arrivals * 5 > a->lot_steps,
                           "kind %d: %llu of %llu arrivals deferred", k,

@@ -46,6 +46,7 @@
 #include "models/model.h"
 #include "sim/stats.h"
 #include "test_dists.h"
+#include "test_same_result.h"
 
 #define LEVEL 0.99
 
@@ -1071,6 +1072,125 @@ START_TEST(spt_orders_by_processing_time)
 }
 END_TEST
 
+START_TEST(critical_ratio_weighs_remaining_time)
+{
+    /* Lots of 1 d on G0: a SHORT at 0 holds the tool until 1; a SHORT at
+     * 0.1 due at 5.1 (1 d of route left) and a LONG at 0.2 due at 12.2 (1
+     * d on G0, then 8 d on G1) wait.  At 1 the critical ratios are
+     * (5.1 - 1) / 1 = 4.1 and (12.2 - 1) / 9 = 1.24: the LONG goes first
+     * (G0 until 2, G1 until 10), the SHORT after it (until 3).  FIFO and
+     * EDD would both run the SHORT first. */
+    for (int cr = 0; cr <= 1; cr++) {
+        model *m = dispatch_model(1, cr ? RANK_CR : RANK_EDD);
+        int32_t g1 = add_group(m, "G1", 1);
+        add_step(add_product(m, "SHORT", 25), 0, TIME_PER_LOT, constant(1.0));
+        product *longer = add_product(m, "LONG", 25);
+        add_step(longer, 0, TIME_PER_LOT, constant(1.0));
+        add_step(longer, g1, TIME_PER_LOT, constant(8.0));
+        add_order(m, "blocker", 0, 1, 0.0, 1.0);
+        add_order(m, "short", 0, 1, 0.1, 1.0)->due_offset_days = 5.0;
+        add_order(m, "long", 1, 1, 0.2, 1.0)->due_offset_days = 12.0;
+        fab_result *r = run(m, 0, 1);
+        const double by_cr[] = {1.0, 3.0, 10.0}, by_edd[] = {1.0, 2.0, 11.0};
+        assert_finishes(r, cr ? by_cr : by_edd, 3);
+        fab_result_destroy(r);
+        model_destroy(m);
+    }
+}
+END_TEST
+
+/* ---- k. long queues dispatched by class ---------------------------------- */
+
+/* LITHO (3 tools, the given rank list; 0.006 d a wafer) and ETCH (4
+ * tools, 0.1 d a lot) visited in turn three times by products A, B and C:
+ * LITHO steps alternate setups SA and SB (0.02 d per change, minimum runs
+ * of 3 lots, an idle tool keeps its setup 0.1 d for them), A's third LITHO
+ * step must use the tool of its first, and a step weight sets A's second
+ * LITHO step first for RANK_STEP.  Releases: 9 lots a day (hot A lots
+ * among them, twin A orders of 12 wafers that tie with the others on due
+ * dates and so on the ratio, C lots without due dates) for 40 days,
+ * beyond LITHO's capacity, then 3 a day, so that its queue grows to some
+ * 70 lots and drains again. */
+static model *long_queue_model(const enum rank_key *rank, int32_t nrank)
+{
+    model *m = new_model(120.0);
+    int32_t litho = add_group(m, "LITHO", 3);
+    int32_t etch = add_group(m, "ETCH", 4);
+    m->groups[litho].nrank = nrank;
+    for (int32_t k = 0; k < nrank; k++)
+        m->groups[litho].rank[k] = rank[k];
+    int32_t setups[2] = {model_intern_setup(m, "SA"),
+                         model_intern_setup(m, "SB")};
+    m->setup_min_run[setups[0]] = m->setup_min_run[setups[1]] = 3;
+    m->setup_min_run_wait_days = 0.1;
+    const char *names[3] = {"A", "B", "C"};
+    for (int32_t i = 0; i < 3; i++) {
+        product *p = add_product(m, names[i], 25);
+        for (int32_t v = 0; v < 3; v++) {
+            route_step *st = add_step(p, litho, TIME_PER_WAFER,
+                                      exponential(0.006));
+            st->setup = setups[(i + v) % 2];
+            st->has_setup_time = 1;
+            st->setup_time = constant(0.02);
+            add_step(p, etch, TIME_PER_LOT, exponential(0.1));
+        }
+    }
+    m->products[0].steps[4].same_tool_as = 0;
+    m->products[0].steps[2].step_priority = 5;
+    for (int32_t i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "%s-fast", names[i]);
+        release_order *o = add_order(m, name, i, 40 * 2, 0.0, 0.5);
+        o->due_offset_days = i == 2 ? NAN : 6.0 + i;
+        snprintf(name, sizeof name, "%s-slow", names[i]);
+        o = add_order(m, name, i, -1, 40.0, 1.0);
+        o->due_offset_days = i == 2 ? NAN : 6.0 + i;
+    }
+    release_order *twin = add_order(m, "A-twin", 0, 40 * 2, 0.0, 0.5);
+    twin->due_offset_days = 6.0;
+    twin->wafers = 12;
+    release_order *hot = add_order(m, "A-hot", 0, 40, 0.25, 1.0);
+    hot->due_offset_days = 4.0;
+    hot->priority = 30;
+    return m;
+}
+
+START_TEST(classes_choose_as_the_scan_does)
+{
+    /* Choosing among the classes of a long queue picks the lot the scan
+     * of the whole queue picks: the same results bit for bit, for rank
+     * lists with a static prefix, a setup key and keys after the ratio. */
+    const enum rank_key lists[][4] = {
+        {RANK_CR},
+        {RANK_PRIORITY, RANK_SETUP, RANK_CR},
+        {RANK_PRIORITY, RANK_CR, RANK_FIFO},
+        {RANK_STEP, RANK_PRIORITY, RANK_SETUP, RANK_CR},
+        {RANK_PRIORITY, RANK_CR, RANK_SPT},
+    };
+    const int32_t lengths[] = {1, 3, 3, 4, 3};
+    for (size_t k = 0; k < sizeof lengths / sizeof *lengths; k++) {
+        model *m = long_queue_model(lists[k], lengths[k]);
+        fab_options scan = {.record_lots = 1, .scan_dispatch = 1};
+        fab_options classes = {.record_lots = 1};
+        fab_result *a, *b;
+        run_both_same(m, &scan, &classes, 0, &a, &b);
+        ck_assert_uint_eq(a->class_dispatches, 0);
+        ck_assert_msg(b->class_dispatches > 500,
+                      "rank list %zu: %llu choices by class", k,
+                      (unsigned long long)b->class_dispatches);
+        /* The queue drained: nearly every lot released finished. */
+        size_t finished = 0;
+        for (size_t i = 0; i < b->nlots; i++)
+            finished += isfinite(b->lots[i].finish_day);
+        ck_assert_msg(finished * 10 > b->nlots * 9, "%zu of %zu finished",
+                      finished, b->nlots);
+        fab_result_destroy(a);
+        fab_result_destroy(b);
+        model_destroy(m);
+    }
+}
+END_TEST
+
 static Suite *realism_suite(void)
 {
     Suite *s = suite_create("realism");
@@ -1097,6 +1217,8 @@ static Suite *realism_suite(void)
     tcase_add_test(tc, priority_puts_hot_lots_first);
     tcase_add_test(tc, edd_orders_by_due_date);
     tcase_add_test(tc, spt_orders_by_processing_time);
+    tcase_add_test(tc, critical_ratio_weighs_remaining_time);
+    tcase_add_test(tc, classes_choose_as_the_scan_does);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -102,4 +102,18 @@ static inline void assert_same_result(const fab_result *a,
     ck_assert_uint_eq(a->lot_steps, b->lot_steps);
 }
 
+/* Runs replication rep of m once with options oa and once with ob, and
+ * asserts that the results are the same; the caller checks the rest and
+ * destroys both. */
+static inline void run_both_same(const model *m, const fab_options *oa,
+                                 const fab_options *ob, uint32_t rep,
+                                 fab_result **a, fab_result **b)
+{
+    ws_error err;
+    ws_error_clear(&err);
+    ck_assert_msg(fab_run(m, oa, rep, a, &err) == 0, "%s", err.message);
+    ck_assert_msg(fab_run(m, ob, rep, b, &err) == 0, "%s", err.message);
+    assert_same_result(*a, *b);
+}
+
 #endif
