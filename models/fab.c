@@ -265,16 +265,34 @@ static int static_order(const fab_state *s, const tool_group *tg,
 
 /* Puts lot id in its place in the sorted queue: after every lot it does
  * not rank strictly before, so equals keep their arrival order.  Most
- * lots go to the tail at once. */
+ * lots go to the tail at once.  Otherwise the place is sought from both
+ * ends at once: a hot lot joining a long queue of normal ones passes
+ * only the few hot lots ahead of it. */
 static void queue_insert(fab_state *s, group_state *g, const tool_group *tg,
                          int32_t id, double now)
 {
     lot *lots = s->lots;
     int32_t after = g->queue_tail;
-    if (g->nstatic > 0)
-        while (after >= 0 && static_order(s, tg, g->nstatic, &lots[id],
-                                          &lots[after], now) < 0)
-            after = lots[after].prev;
+    if (g->nstatic > 0 && after >= 0
+        && static_order(s, tg, g->nstatic, &lots[id], &lots[after], now) < 0) {
+        /* The lots it ranks before are a tail of the queue, which holds
+         * at least the last lot: the walk from the head ends there. */
+        int32_t front = g->queue_head, back = lots[after].prev;
+        for (;;) {
+            if (static_order(s, tg, g->nstatic, &lots[id], &lots[front],
+                             now) < 0) {
+                after = lots[front].prev;
+                break;
+            }
+            front = lots[front].next;
+            if (back < 0 || static_order(s, tg, g->nstatic, &lots[id],
+                                         &lots[back], now) >= 0) {
+                after = back;
+                break;
+            }
+            back = lots[back].prev;
+        }
+    }
     lot *l = &lots[id];
     l->where = LOT_QUEUE;
     l->prev = after;

@@ -1028,6 +1028,28 @@ START_TEST(priority_puts_hot_lots_first)
 }
 END_TEST
 
+START_TEST(priority_places_a_lot_among_many_hot_ones)
+{
+    /* Lots of 1 d: one at 0 holds the tool until 1; six hot lots
+     * (priority 20) at 0.1 .. 0.6, two normal ones at 0.7 and 0.8, and a
+     * seventh hot one at 0.9, which joins the queue behind the six hot
+     * lots and before the two normal ones: they finish 2 .. 7, 9, 10 and 8
+     * (the place is found from the queue's tail here). */
+    model *m = dispatch_model(1, RANK_PRIORITY);
+    product *p = add_product(m, "P", 25);
+    add_step(p, 0, TIME_PER_LOT, constant(1.0));
+    add_order(m, "first", 0, 1, 0.0, 1.0);
+    add_order(m, "hot", 0, 6, 0.1, 0.1)->priority = 20;
+    add_order(m, "normal", 0, 2, 0.7, 0.1);
+    add_order(m, "late-hot", 0, 1, 0.9, 1.0)->priority = 20;
+    fab_result *r = run(m, 0, 1);
+    const double finish[] = {1, 2, 3, 4, 5, 6, 7, 9, 10, 8};
+    assert_finishes(r, finish, 10);
+    fab_result_destroy(r);
+    model_destroy(m);
+}
+END_TEST
+
 START_TEST(edd_orders_by_due_date)
 {
     /* Lots of 1 d: one at 0 without a due date, X at 0.1 due at 10.1, Y at
@@ -1215,6 +1237,7 @@ static Suite *realism_suite(void)
     tcase_add_test(tc, load_unload_and_transport_add_up);
     tcase_add_test(tc, cascading_per_wafer_step_is_a_pipeline);
     tcase_add_test(tc, priority_puts_hot_lots_first);
+    tcase_add_test(tc, priority_places_a_lot_among_many_hot_ones);
     tcase_add_test(tc, edd_orders_by_due_date);
     tcase_add_test(tc, spt_orders_by_processing_time);
     tcase_add_test(tc, critical_ratio_weighs_remaining_time);
