@@ -217,6 +217,9 @@ int32_t classes_select(const fab_state *s, const group_state *g,
                        const tool *t, int32_t tool_id, int full, double now)
 {
     const tool_group *tg = &s->m->groups[t->group];
+    int32_t cr = 0;
+    while (tg->rank[cr] != RANK_CR)
+        cr++;
     int busy = t->njobs > 0 || t->holding;
     int32_t best = -1;
     double best_value[MODEL_MAX_RANK_KEYS], value[MODEL_MAX_RANK_KEYS];
@@ -239,7 +242,7 @@ int32_t classes_select(const fab_state *s, const group_state *g,
                 value[k] = rank_value(s, tg->rank[k], t, l, now);
             if (!found) {
                 found = 1;
-                ratio = rank_value(s, RANK_CR, t, l, now);
+                ratio = value[cr];
             }
             int better = best < 0 || change < best_change;
             if (!better && change == best_change) {
