@@ -362,6 +362,46 @@ class EndToEnd(unittest.TestCase):
         self.assertIn("/nonexistent-dir/x.h5", r.stderr)
 
 
+class Bench(unittest.TestCase):
+    """wafersim bench: its report, its usage errors, and --set on a data
+    set (tests/data/smt2020-mini, groups Diff_1, Wet_1, Litho_1, ...)."""
+
+    def field(self, stdout, name):
+        for line in stdout.splitlines():
+            if line.startswith(name):
+                return line[len(name):].split()
+        self.fail("no %r line in:\n%s" % (name, stdout))
+
+    def test_synthetic_line(self):
+        r = run("bench", "--groups", "5", "--steps", "10", "--days", "20",
+                "--repeat", "3")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertGreater(int(self.field(r.stdout, "lot-steps")[0]), 0)
+        self.assertEqual(self.field(r.stdout, "seconds")[0], "median")
+        self.assertEqual(self.field(r.stdout, "by class")[0], "0")
+
+    def test_settings_on_a_data_set(self):
+        mini = os.path.join(SOURCE, "tests", "data", "smt2020-mini")
+        base = run("bench", "--smt2020", mini, "--days", "30", "--repeat", "1")
+        self.assertEqual(base.returncode, 0, base.stderr)
+        self.assertIn("63 tools", base.stdout)
+        more = run("bench", "--smt2020", mini, "--days", "30", "--repeat", "1",
+                   "--set", "tool_groups.Litho_1.tools=40")
+        self.assertEqual(more.returncode, 0, more.stderr)
+        self.assertNotIn("63 tools", more.stdout)
+        bad = run("bench", "--smt2020", mini, "--days", "30",
+                  "--set", "tool_groups.NOPE.tools=3")
+        self.assertEqual(bad.returncode, 65, bad.stderr)
+        self.assertIn("no tool group 'NOPE'", bad.stderr)
+
+    def test_usage_errors(self):
+        for args in (["--set", "tool_groups.A.tools=1"],
+                     ["--days", "0"], ["--repeat", "x"], ["--set", "no-equals"]):
+            r = run("bench", *args)
+            self.assertEqual(r.returncode, 64, args)
+            self.assertIn("usage: wafersim bench", r.stderr)
+
+
 if __name__ == "__main__":
     BINARY, SOURCE = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     result = unittest.main(argv=[sys.argv[0], "-v"], exit=False).result
