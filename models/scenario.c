@@ -21,20 +21,15 @@
 #include <errno.h>
 #include <locale.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
 
 #include "models/route_csv.h"
 #include "models/scenario_reader.h"
 #include "models/smt2020.h"
 #include "models/ytree.h"
 #include "sim/date.h"
-#include "sim/stream.h"
 
 /* 365.2425 / 12: the mean Gregorian month, in days. */
 #define DAYS_PER_MONTH 30.436875
@@ -76,7 +71,7 @@ int reader_error_at(reader *r, const ynode *at, const char *message)
 }
 
 /* Every key of map must be a string among known. */
-static int check_keys(reader *r, ynode *map, const char *const *known,
+int reader_check_keys(reader *r, ynode *map, const char *const *known,
                       size_t count)
 {
     for (ynode *k = map->first; k && k->next; k = k->next->next) {
@@ -104,7 +99,7 @@ static int check_keys(reader *r, ynode *map, const char *const *known,
 
 /* The scalar value of key, or NULL when absent; an error when it is null
  * or not a scalar.  what names the expected type in messages. */
-static int get_scalar(reader *r, ynode *map, const char *name,
+int reader_get_scalar(reader *r, ynode *map, const char *name,
                       const char *what, ynode **out)
 {
     ynode *key = NULL;
@@ -122,19 +117,19 @@ static int get_scalar(reader *r, ynode *map, const char *name,
     return 0;
 }
 
-static int get_string(reader *r, ynode *map, const char *name,
+int reader_get_string(reader *r, ynode *map, const char *name,
                       ynode **out)
 {
-    int rc = get_scalar(r, map, name, "a string", out);
+    int rc = reader_get_scalar(r, map, name, "a string", out);
     if (rc == 0 && *out && strlen((*out)->text) != (*out)->length)
         return fail(r, *out, "'%s' contains a NUL character", name);
     return rc;
 }
 
-static int get_bool(reader *r, ynode *map, const char *name, int *out,
+int reader_get_bool(reader *r, ynode *map, const char *name, int *out,
                     ynode **at)
 {
-    int rc = get_scalar(r, map, name, "true or false", at);
+    int rc = reader_get_scalar(r, map, name, "true or false", at);
 
     if (rc != 0 || !*at)
         return rc;
@@ -151,11 +146,11 @@ static int get_bool(reader *r, ynode *map, const char *name, int *out,
     return 0;
 }
 
-static int get_double(reader *r, ynode *map, const char *name, double *out,
+int reader_get_double(reader *r, ynode *map, const char *name, double *out,
                       ynode **at)
 {
     const char *why;
-    int rc = get_scalar(r, map, name, "a number", at);
+    int rc = reader_get_scalar(r, map, name, "a number", at);
 
     if (rc != 0 || !*at)
         return rc;
@@ -164,11 +159,11 @@ static int get_double(reader *r, ynode *map, const char *name, double *out,
     return 0;
 }
 
-static int get_int(reader *r, ynode *map, const char *name, int64_t min,
+int reader_get_int(reader *r, ynode *map, const char *name, int64_t min,
                    int64_t max, int64_t *out, ynode **at)
 {
     const char *why;
-    int rc = get_scalar(r, map, name, "an integer", at);
+    int rc = reader_get_scalar(r, map, name, "an integer", at);
 
     if (rc != 0 || !*at)
         return rc;
@@ -271,7 +266,7 @@ static int read_dist(reader *r, ynode *map, dist *out)
     route_where where = node_where(r, map);
     int rc;
 
-    rc = check_keys(r, map, dist_keys, NDIST_KEYS);
+    rc = reader_check_keys(r, map, dist_keys, NDIST_KEYS);
     if (rc == 0)
         rc = mapping_fields(r, map, fields);
     if (rc == 0)
@@ -280,7 +275,7 @@ static int read_dist(reader *r, ynode *map, dist *out)
 }
 
 /* The distribution mapping of key name in map; *at is NULL when absent. */
-static int get_dist(reader *r, ynode *map, const char *name, dist *out,
+int reader_get_dist(reader *r, ynode *map, const char *name, dist *out,
                     ynode **at)
 {
     int rc = reader_get_collection(r, map, name, YNODE_MAPPING,
@@ -296,7 +291,7 @@ static const char *const duration_keys[] = {"value", "unit"};
 
 /* A duration: a number in time_unit, or {value: N, unit: U}; *days is set
  * only when the key is there (*at, the value's number, non-NULL). */
-static int get_duration(reader *r, ynode *map, const char *name,
+int reader_get_duration(reader *r, ynode *map, const char *name,
                         double *days, ynode **at)
 {
     ynode *key = NULL, *v = ynode_lookup(map, name, &key), *unit_at;
@@ -310,13 +305,13 @@ static int get_duration(reader *r, ynode *map, const char *name,
         return fail(r, key, "'%s' has no value; expected a duration (a "
                     "number in time_unit, or {value: N, unit: h})", name);
     if (v->kind == YNODE_MAPPING) {
-        rc = check_keys(r, v, duration_keys, 2);
+        rc = reader_check_keys(r, v, duration_keys, 2);
         if (rc == 0)
-            rc = get_double(r, v, "value", &x, at);
+            rc = reader_get_double(r, v, "value", &x, at);
         if (rc == 0 && !*at)
             rc = fail(r, v, "'%s' needs 'value'", name);
         if (rc == 0)
-            rc = get_string(r, v, "unit", &unit_at);
+            rc = reader_get_string(r, v, "unit", &unit_at);
         if (rc != 0)
             return rc;
         if (unit_at) {
@@ -326,7 +321,7 @@ static int get_duration(reader *r, ynode *map, const char *name,
                             "or d)", unit_at->text);
         }
     } else if (v->kind == YNODE_SCALAR) {
-        rc = get_double(r, map, name, &x, at);
+        rc = reader_get_double(r, map, name, &x, at);
         if (rc != 0)
             return rc;
     } else {
@@ -378,7 +373,7 @@ static int read_inline_route(reader *r, ynode *seq, int32_t index)
         rc = route_csv_check_step_limit(number, r->total_steps, r->path,
                                         item->line, item->col, r->err);
         if (rc == 0)
-            rc = check_keys(r, step, step_keys, NSTEP_KEYS);
+            rc = reader_check_keys(r, step, step_keys, NSTEP_KEYS);
         if (rc == 0)
             rc = mapping_fields(r, step, fields);
         if (rc == 0)
@@ -486,7 +481,7 @@ out:
 }
 
 /* "A, B, C": the names of the model's groups (what 0) or products (1). */
-static void model_names(const model *m, int what, char *buf, size_t size)
+void reader_model_names(const model *m, int what, char *buf, size_t size)
 {
     const char *names[ROUTE_CSV_LIST_NAMES] = {NULL};
     int32_t total = what == 0 ? m->ngroups : m->nproducts;
@@ -507,7 +502,7 @@ static int check_made_up(reader *r, const ynode *k, const ynode *key,
 {
     char list[512];
 
-    model_names(r->m, what, list, sizeof list);
+    reader_model_names(r->m, what, list, sizeof list);
     return fail(r, k, "no %s '%s' (%s: %s)",
                 what == 0 ? "tool group" : "product", key->text,
                 what == 0 ? "tool groups" : "products", list);
@@ -540,8 +535,8 @@ static int read_release(reader *r, ynode *spec, ynode *chosen, product *p)
     double v;
     int rc;
 
-    rc = get_int(r, spec, "conwip_lots", 1, MAX_CONWIP_LOTS, &lots,
-                 &lots_at);
+    rc = reader_get_int(r, spec, "conwip_lots", 1, MAX_CONWIP_LOTS, &lots,
+                        &lots_at);
     if (rc != 0)
         return rc;
     ynode_lookup(spec, "conwip_lots", &lots_key);
@@ -554,7 +549,7 @@ static int read_release(reader *r, ynode *spec, ynode *chosen, product *p)
         if (rc == 0)
             rc = read_interarrival(r, ia, p);
     } else if (strcmp(name, "release") == 0) {
-        rc = get_string(r, spec, "release", &at);
+        rc = reader_get_string(r, spec, "release", &at);
         if (rc != 0)
             return rc;
         if (strcmp(at->text, "conwip") == 0) {
@@ -570,7 +565,7 @@ static int read_release(reader *r, ynode *spec, ynode *chosen, product *p)
                         "interarrival)", at->text);
         }
     } else {
-        rc = get_double(r, spec, name, &v, &at);
+        rc = reader_get_double(r, spec, name, &v, &at);
         if (rc != 0)
             return rc;
         if (!(v > 0.0))
@@ -652,7 +647,7 @@ static int read_product(reader *r, ynode *k, ynode *spec)
         rc = reader_check_product_spec(r, k, key, spec);
     if (rc != 0)
         return rc;
-    rc = check_keys(r, spec, product_keys, NPRODUCT_KEYS);
+    rc = reader_check_keys(r, spec, product_keys, NPRODUCT_KEYS);
     if (rc != 0)
         return rc;
     if (r->data_set)
@@ -678,7 +673,8 @@ static int read_product(reader *r, ynode *k, ynode *spec)
     }
     p = &r->m->products[index];
 
-    rc = get_int(r, spec, "lot_size", 1, MODEL_MAX_LOT_SIZE, &lot_size, &at);
+    rc = reader_get_int(r, spec, "lot_size", 1, MODEL_MAX_LOT_SIZE, &lot_size,
+                        &at);
     if (rc != 0)
         return rc;
     if (at)
@@ -699,7 +695,7 @@ static int read_product(reader *r, ynode *k, ynode *spec)
     if (rc != 0)
         return rc;
 
-    rc = get_double(r, spec, "first_release_day", &v, &at);
+    rc = reader_get_double(r, spec, "first_release_day", &v, &at);
     if (rc != 0)
         return rc;
     if (at && !(v >= 0.0))
@@ -710,7 +706,7 @@ static int read_product(reader *r, ynode *k, ynode *spec)
     if (at)
         p->first_release_days = v;
 
-    rc = get_int(r, spec, "priority", 0, MAX_PRIORITY, &i64, &at);
+    rc = reader_get_int(r, spec, "priority", 0, MAX_PRIORITY, &i64, &at);
     if (rc != 0)
         return rc;
     if (at)
@@ -743,13 +739,13 @@ static int read_product(reader *r, ynode *k, ynode *spec)
     if (rc != 0 || !due_choice)
         return rc;
     if (ynode_key_is(ynode_resolve(due_choice), "due")) {
-        rc = get_duration(r, spec, "due", &v, &at);
+        rc = reader_get_duration(r, spec, "due", &v, &at);
         if (rc == 0 && !(v > 0.0))
             rc = fail(r, at, "'due' must be > 0 (got 0)");
         if (rc == 0)
             p->due_offset_days = v;
     } else {
-        rc = get_double(r, spec, "due_factor", &v, &at);
+        rc = reader_get_double(r, spec, "due_factor", &v, &at);
         if (rc == 0 && !(v > 0.0 && v <= 1e6))
             rc = fail(r, at, "'due_factor' must be > 0 and at most 1e6 (got "
                       "%g)", v);
@@ -772,7 +768,7 @@ int reader_check_group_spec(reader *r, ynode *k, const ynode *key,
 }
 
 /* " (did you mean 'x'?)" or " (use a, b, c)" for an unknown name. */
-static void unknown_hint(const char *name, const char *const *known,
+void reader_unknown_hint(const char *name, const char *const *known,
                          size_t count, char *buf, size_t size)
 {
     const char *hint = route_csv_suggest(name, known, count);
@@ -802,7 +798,7 @@ static int add_rank_key(reader *r, const ynode *at, const char *text,
     for (int i = 0; i < RANK_KEY_COUNT; i++)
         names[i] = rank_key_name((enum rank_key)i);
     if (rank_key_from_name(text, &k) != 0) {
-        unknown_hint(text, names, RANK_KEY_COUNT, hint, sizeof hint);
+        reader_unknown_hint(text, names, RANK_KEY_COUNT, hint, sizeof hint);
         return fail(r, at, "unknown dispatch rule '%s'%s", text, hint);
     }
     for (int32_t i = 0; i < *n; i++) {
@@ -888,9 +884,9 @@ static int read_batching(reader *r, ynode *spec, tool_group *g)
                                &b);
     if (rc != 0 || !b)
         return rc;
-    rc = check_keys(r, b, batching_keys, 2);
+    rc = reader_check_keys(r, b, batching_keys, 2);
     if (rc == 0)
-        rc = get_string(r, b, "unit", &at);
+        rc = reader_get_string(r, b, "unit", &at);
     if (rc != 0)
         return rc;
     if (!g->batching) {
@@ -907,7 +903,7 @@ static int read_batching(reader *r, ynode *spec, tool_group *g)
             return fail(r, at, "unknown batch unit '%s' (use wafers or "
                         "lots)", at->text);
     }
-    rc = get_duration(r, b, "wait", &wait, &at);
+    rc = reader_get_duration(r, b, "wait", &wait, &at);
     if (rc == 0 && at)
         g->batch_wait_days = wait;
     return rc;
@@ -931,11 +927,11 @@ static int read_downtime(reader *r, ynode *item, tool_group *g)
         return fail(r, item, "a downtime must be a mapping such as {name: "
                     "PM, kind: pm_calendar, interval: ..., duration: ...}, "
                     "found %s", ynode_describe(d));
-    rc = check_keys(r, d, downtime_keys, NDOWNTIME_KEYS);
+    rc = reader_check_keys(r, d, downtime_keys, NDOWNTIME_KEYS);
     if (rc == 0)
-        rc = get_string(r, d, "name", &name_at);
+        rc = reader_get_string(r, d, "name", &name_at);
     if (rc == 0)
-        rc = get_string(r, d, "kind", &kind_at);
+        rc = reader_get_string(r, d, "kind", &kind_at);
     if (rc != 0)
         return rc;
     if (!name_at)
@@ -954,7 +950,8 @@ static int read_downtime(reader *r, ynode *item, tool_group *g)
         if (strcmp(kind_at->text, downtime_kinds[i]) == 0)
             break;
     if (i == 3) {
-        unknown_hint(kind_at->text, downtime_kinds, 3, hint, sizeof hint);
+        reader_unknown_hint(kind_at->text, downtime_kinds, 3, hint,
+                            sizeof hint);
         return fail(r, kind_at, "unknown downtime kind '%s'%s", kind_at->text,
                     hint);
     }
@@ -975,7 +972,7 @@ static int read_downtime(reader *r, ynode *item, tool_group *g)
                             "downtime, which counts wafers "
                             "('interval_wafers')", not_for_wafers[i]);
         }
-        rc = get_double(r, d, "interval_wafers", &wafers, &at);
+        rc = reader_get_double(r, d, "interval_wafers", &wafers, &at);
         if (rc != 0)
             return rc;
         if (!at)
@@ -986,7 +983,7 @@ static int read_downtime(reader *r, ynode *item, tool_group *g)
             return fail(r, at, "'interval_wafers' must be > 0 and at most "
                         "%g (got %g)", DIST_MAX_TIME, wafers);
         t->interval_wafers = wafers;
-        rc = get_double(r, d, "first_wafers", &wafers, &at);
+        rc = reader_get_double(r, d, "first_wafers", &wafers, &at);
         if (rc != 0)
             return rc;
         if (at && !(wafers > 0.0 && wafers <= DIST_MAX_TIME))
@@ -1005,7 +1002,7 @@ static int read_downtime(reader *r, ynode *item, tool_group *g)
                             "'first')", only_for_wafers[i],
                             downtime_kinds[kind]);
         }
-        rc = get_dist(r, d, "interval", &t->interval, &at);
+        rc = reader_get_dist(r, d, "interval", &t->interval, &at);
         if (rc != 0)
             return rc;
         if (!at)
@@ -1015,15 +1012,15 @@ static int read_downtime(reader *r, ynode *item, tool_group *g)
         /* A zero mean would stop the tool infinitely often. */
         if (!(t->interval.mean > 0.0))
             return fail(r, at, "the mean 'interval' must be > 0");
-        rc = get_dist(r, d, "first", &t->first, &at);
+        rc = reader_get_dist(r, d, "first", &t->first, &at);
         if (rc != 0)
             return rc;
         t->has_first = at != NULL;
     }
-    rc = get_bool(r, d, "stagger", &t->stagger, &at);
+    rc = reader_get_bool(r, d, "stagger", &t->stagger, &at);
     if (rc != 0)
         return rc;
-    rc = get_dist(r, d, "duration", &t->duration, &at);
+    rc = reader_get_dist(r, d, "duration", &t->duration, &at);
     if (rc != 0)
         return rc;
     if (!at)
@@ -1065,10 +1062,10 @@ static int read_tool_group(reader *r, ynode *k, ynode *spec)
         rc = reader_check_group_spec(r, k, key, spec);
     if (rc != 0)
         return rc;
-    rc = check_keys(r, spec, group_keys, NGROUP_KEYS);
+    rc = reader_check_keys(r, spec, group_keys, NGROUP_KEYS);
     if (rc == 0)
-        rc = get_int(r, spec, "tools", 1, MODEL_MAX_TOOLS_PER_GROUP, &tools,
-                     &at);
+        rc = reader_get_int(r, spec, "tools", 1, MODEL_MAX_TOOLS_PER_GROUP,
+                            &tools, &at);
     if (rc != 0)
         return rc;
     if (r->data_set)
@@ -1090,7 +1087,7 @@ static int read_tool_group(reader *r, ynode *k, ynode *spec)
         g->tools = (int32_t)tools;
     rc = read_dispatch(r, spec, g);
     if (rc == 0)
-        rc = get_string(r, spec, "area", &at);
+        rc = reader_get_string(r, spec, "area", &at);
     if (rc != 0)
         return rc;
     if (at) {
@@ -1102,16 +1099,17 @@ static int read_tool_group(reader *r, ynode *k, ynode *spec)
     }
     rc = read_batching(r, spec, g);
     if (rc == 0)
-        rc = get_int(r, spec, "cascade", 1, MODEL_MAX_CASCADE, &i64, &at);
+        rc = reader_get_int(r, spec, "cascade", 1, MODEL_MAX_CASCADE, &i64,
+                            &at);
     if (rc != 0)
         return rc;
     if (at)
         g->cascade = (int32_t)i64;
-    rc = get_duration(r, spec, "load_time", &v, &at);
+    rc = reader_get_duration(r, spec, "load_time", &v, &at);
     if (rc == 0 && at)
         g->load_days = v;
     if (rc == 0)
-        rc = get_duration(r, spec, "unload_time", &v, &at);
+        rc = reader_get_duration(r, spec, "unload_time", &v, &at);
     if (rc == 0 && at)
         g->unload_days = v;
     if (rc == 0)
@@ -1139,7 +1137,7 @@ static int get_setup(reader *r, ynode *map, const char *name, int32_t *out,
                      ynode **at)
 {
     char list[512];
-    int rc = get_string(r, map, name, at);
+    int rc = reader_get_string(r, map, name, at);
 
     if (rc != 0 || !*at)
         return rc;
@@ -1162,7 +1160,7 @@ static int read_setup_change(reader *r, ynode *item)
     if (c->kind != YNODE_MAPPING)
         return fail(r, item, "a setup change must be a mapping such as "
                     "{from: A, to: B, time: 20}, found %s", ynode_describe(c));
-    rc = check_keys(r, c, change_keys, 3);
+    rc = reader_check_keys(r, c, change_keys, 3);
     if (rc == 0)
         rc = get_setup(r, c, "from", &from, &from_at);
     if (rc == 0)
@@ -1184,7 +1182,7 @@ static int read_setup_change(reader *r, ynode *item)
         double days, param[3] = {0.0, 0.0, 0.0};
         ynode *at;
         char why[160];
-        rc = get_duration(r, c, "time", &days, &at);
+        rc = reader_get_duration(r, c, "time", &days, &at);
         param[0] = days;
         if (rc == 0 && dist_init(&d, DIST_CONSTANT, param, why,
                                  sizeof why) != 0)
@@ -1230,7 +1228,7 @@ static int read_min_run_wait(reader *r, ynode *s)
                         "in time_unit, or {value: N, unit: h}) or "
                         "'unlimited' (got '%s')", v->text);
     }
-    rc = get_duration(r, s, "min_run_wait", &days, &at);
+    rc = reader_get_duration(r, s, "min_run_wait", &days, &at);
     if (rc == 0 && at)
         r->m->setup_min_run_wait_days = days;
     return rc;
@@ -1245,7 +1243,7 @@ static int read_setups(reader *r, ynode *top)
                                "a mapping with 'changes' and 'min_run'", &s);
     if (rc != 0 || !s)
         return rc;
-    rc = check_keys(r, s, setups_keys, 3);
+    rc = reader_check_keys(r, s, setups_keys, 3);
     if (rc == 0)
         rc = read_min_run_wait(r, s);
     if (rc == 0)
@@ -1274,7 +1272,8 @@ static int read_setups(reader *r, ynode *top)
             return fail(r, k, "unknown setup '%s': no step has it (setups: "
                         "%s)", key->text, list);
         }
-        rc = get_int(r, min_run, key->text, 0, MAX_CONWIP_LOTS, &lots, &at);
+        rc = reader_get_int(r, min_run, key->text, 0, MAX_CONWIP_LOTS, &lots,
+                            &at);
         if (rc == 0)
             r->m->setup_min_run[setup] = (int32_t)lots;
     }
@@ -1286,14 +1285,14 @@ static int get_product(reader *r, ynode *map, const char *name,
                        int32_t *out, ynode **at)
 {
     char list[512];
-    int rc = get_string(r, map, name, at);
+    int rc = reader_get_string(r, map, name, at);
 
     if (rc != 0 || !*at)
         return rc;
     *out = model_find_product(r->m, (*at)->text);
     if (*out >= 0)
         return 0;
-    model_names(r->m, 1, list, sizeof list);
+    reader_model_names(r->m, 1, list, sizeof list);
     return fail(r, *at, "unknown product '%s' (products: %s)", (*at)->text,
                 list);
 }
@@ -1313,9 +1312,9 @@ static int read_order(reader *r, ynode *item, int32_t number)
     if (o->kind != YNODE_MAPPING)
         return fail(r, item, "an order must be a mapping such as {product: "
                     "A, lots_per_day: 2}, found %s", ynode_describe(o));
-    rc = check_keys(r, o, order_keys, NORDER_KEYS);
+    rc = reader_check_keys(r, o, order_keys, NORDER_KEYS);
     if (rc == 0)
-        rc = get_string(r, o, "name", &name_at);
+        rc = reader_get_string(r, o, "name", &name_at);
     if (rc == 0 && name_at &&
         route_csv_check_name(name_at->text, name_at->length, why,
                              sizeof why) != 0)
@@ -1336,7 +1335,7 @@ static int read_order(reader *r, ynode *item, int32_t number)
     order->priority = r->m->products[which].priority;
     order->due_offset_days = r->m->products[which].due_offset_days;
 
-    rc = get_int(r, o, "count", 1, MAX_ORDER_LOTS, &i64, &at);
+    rc = reader_get_int(r, o, "count", 1, MAX_ORDER_LOTS, &i64, &at);
     if (rc != 0)
         return rc;
     if (at)
@@ -1350,17 +1349,17 @@ static int read_order(reader *r, ynode *item, int32_t number)
         return fail(r, item, "an order needs one of 'lots_per_day', "
                     "'interval' or 'interarrival' (or 'count: 1')");
     if (chosen && ynode_key_is(ynode_resolve(chosen), "interarrival")) {
-        rc = get_dist(r, o, "interarrival", &order->interarrival, &at);
+        rc = reader_get_dist(r, o, "interarrival", &order->interarrival, &at);
         if (rc == 0 && !(order->interarrival.mean > 0.0))
             rc = fail(r, at, "the mean interarrival time must be > 0");
         order->kind = RELEASE_RANDOM;
     } else if (chosen && ynode_key_is(ynode_resolve(chosen), "interval")) {
-        rc = get_duration(r, o, "interval", &v, &at);
+        rc = reader_get_duration(r, o, "interval", &v, &at);
         if (rc == 0 && !(v > 0.0))
             rc = fail(r, at, "'interval' must be > 0 (got 0)");
         order->interval_days = v;
     } else if (chosen) {
-        rc = get_double(r, o, "lots_per_day", &v, &at);
+        rc = reader_get_double(r, o, "lots_per_day", &v, &at);
         if (rc == 0 && !(v > 0.0 && isfinite(1.0 / v)))
             rc = fail(r, at, "'lots_per_day' must be > 0 (got %g)", v);
         order->interval_days = 1.0 / v;
@@ -1370,22 +1369,22 @@ static int read_order(reader *r, ynode *item, int32_t number)
     if (!chosen)
         order->interval_days = 1.0;     /* never used: one lot */
 
-    rc = get_double(r, o, "first_day", &v, &at);
+    rc = reader_get_double(r, o, "first_day", &v, &at);
     if (rc == 0 && at && !(v >= 0.0 && v <= MODEL_MAX_HORIZON_DAYS))
         rc = fail(r, at, "'first_day' must be >= 0 and at most %g (got %g)",
                   MODEL_MAX_HORIZON_DAYS, v);
     if (rc == 0 && at)
         order->first_days = v;
     if (rc == 0)
-        rc = get_int(r, o, "wafers", 1, MODEL_MAX_LOT_SIZE, &i64, &at);
+        rc = reader_get_int(r, o, "wafers", 1, MODEL_MAX_LOT_SIZE, &i64, &at);
     if (rc == 0 && at)
         order->wafers = (int32_t)i64;
     if (rc == 0)
-        rc = get_int(r, o, "priority", 0, MAX_PRIORITY, &i64, &at);
+        rc = reader_get_int(r, o, "priority", 0, MAX_PRIORITY, &i64, &at);
     if (rc == 0 && at)
         order->priority = (int32_t)i64;
     if (rc == 0)
-        rc = get_duration(r, o, "due", &v, &at);
+        rc = reader_get_duration(r, o, "due", &v, &at);
     if (rc == 0 && at && !(v > 0.0))
         rc = fail(r, at, "'due' must be > 0 (got 0)");
     if (rc == 0 && at)
@@ -1394,7 +1393,7 @@ static int read_order(reader *r, ynode *item, int32_t number)
 }
 
 /* The step of p that text names: "#N" or a name that only one step has. */
-static int find_route_step(reader *r, const ynode *at, const product *p,
+int reader_find_route_step(reader *r, const ynode *at, const product *p,
                            int32_t *out)
 {
     int32_t number = route_csv_step_number(at->text), found = -1;
@@ -1447,7 +1446,7 @@ static int read_wip(reader *r, ynode *item)
         return fail(r, item, "an initial_wip entry must be a mapping such "
                     "as {product: A, step: \"#3\", lots: 2}, found %s",
                     ynode_describe(w));
-    rc = check_keys(r, w, wip_keys, NWIP_KEYS);
+    rc = reader_check_keys(r, w, wip_keys, NWIP_KEYS);
     if (rc == 0)
         rc = get_product(r, w, "product", &which, &at);
     if (rc != 0)
@@ -1461,20 +1460,22 @@ static int read_wip(reader *r, ynode *item)
         && ynode_is_null(ynode_lookup(w, "step", NULL)))
         return fail(r, key, "'step' has no value (a step number must be "
                     "quoted in YAML, \"#3\": a plain # starts a comment)");
-    rc = get_string(r, w, "step", &step_at);
+    rc = reader_get_string(r, w, "step", &step_at);
     if (rc == 0 && !step_at)
         rc = fail(r, item, "an initial_wip entry needs a 'step' (the step "
                   "its lots wait for: a name or \"#N\")");
     if (rc == 0)
-        rc = find_route_step(r, step_at, p, &step);
+        rc = reader_find_route_step(r, step_at, p, &step);
     if (rc == 0)
-        rc = get_int(r, w, "lots", 1, MODEL_MAX_INITIAL_LOTS, &lots, &at);
+        rc = reader_get_int(r, w, "lots", 1, MODEL_MAX_INITIAL_LOTS, &lots,
+                            &at);
     if (rc == 0)
-        rc = get_int(r, w, "wafers", 1, MODEL_MAX_LOT_SIZE, &wafers, &at);
+        rc = reader_get_int(r, w, "wafers", 1, MODEL_MAX_LOT_SIZE, &wafers,
+                            &at);
     if (rc == 0)
-        rc = get_int(r, w, "priority", 0, MAX_PRIORITY, &priority, &at);
+        rc = reader_get_int(r, w, "priority", 0, MAX_PRIORITY, &priority, &at);
     if (rc == 0)
-        rc = get_double(r, w, "release_day", &release_day, &at);
+        rc = reader_get_double(r, w, "release_day", &release_day, &at);
     if (rc == 0 && at && !(release_day <= 0.0 &&
                            release_day >= -MODEL_MAX_HORIZON_DAYS))
         rc = fail(r, at, "'release_day' must be <= 0 (a lot in the fab at "
@@ -1483,7 +1484,7 @@ static int read_wip(reader *r, ynode *item)
     if (rc != 0)
         return rc;
     due_day = release_day + p->due_offset_days;
-    rc = get_double(r, w, "due_day", &due_day, &at);
+    rc = reader_get_double(r, w, "due_day", &due_day, &at);
     if (rc == 0 && at && !(fabs(due_day) <= MODEL_MAX_HORIZON_DAYS))
         rc = fail(r, at, "'due_day' must be within +-%g days (got %g)",
                   MODEL_MAX_HORIZON_DAYS, due_day);
@@ -1517,12 +1518,12 @@ static int read_realism(reader *r, ynode *top)
 
     rc = read_setups(r, top);
     if (rc == 0)
-        rc = get_dist(r, top, "transport", &r->m->transport, &at);
+        rc = reader_get_dist(r, top, "transport", &r->m->transport, &at);
     if (rc != 0)
         return rc;
     if (at)
         r->m->has_transport = 1;
-    rc = get_int(r, top, "conwip_lots", 1, MAX_CONWIP_LOTS, &i64, &at);
+    rc = reader_get_int(r, top, "conwip_lots", 1, MAX_CONWIP_LOTS, &i64, &at);
     if (rc != 0)
         return rc;
     if (at) {
@@ -1552,397 +1553,6 @@ static int read_realism(reader *r, ynode *top)
         return rc;
     return 0;
 }
-
-/* ---- disruptions: and early_warning: (docs/disruptions.md) ---- */
-
-static const char *const disruption_keys[] = {
-    "name", "kind", "start_day", "start_date", "every", "rate_per_year",
-    "count", "duration", "scrap_in_process", "scrap_wip_share",
-    "restart_share_per_week", "requalification", "tool_groups", "tools",
-    "release_share", "products", "steps", "scrap_share", "detection_delay",
-};
-#define NDISRUPTION_KEYS (sizeof disruption_keys / sizeof *disruption_keys)
-
-static const char *const disruption_kinds[] = {
-    "shutdown", "power_sag", "outage", "shortage", "excursion",
-};
-
-/* A share in [0, 1]. */
-static int get_share(reader *r, ynode *map, const char *name, double *out,
-                     ynode **at)
-{
-    double v;
-    int rc = get_double(r, map, name, &v, at);
-
-    if (rc != 0 || !*at)
-        return rc;
-    if (!(v >= 0.0 && v <= 1.0))
-        return fail(r, *at, "'%s' must be a share from 0 to 1 (got %g)",
-                    name, v);
-    *out = v;
-    return 0;
-}
-
-/* A time that is either a distribution mapping or a duration (a number in
- * time_unit, or {value: N, unit: U}), which is a constant. */
-static int get_time_law(reader *r, ynode *map, const char *name, dist *out,
-                        ynode **at)
-{
-    ynode *v = ynode_lookup(map, name, NULL);
-    double days = 0.0;
-    int rc;
-
-    if (v && v->kind == YNODE_MAPPING && ynode_lookup(v, "distribution", NULL))
-        return get_dist(r, map, name, out, at);
-    rc = get_duration(r, map, name, &days, at);
-    if (rc != 0 || !*at)
-        return rc;
-    const double params[3] = {days, 0.0, 0.0};
-    if (dist_init(out, DIST_CONSTANT, params, NULL, 0) != 0)
-        return fail(r, *at, "'%s' is not a valid time", name);
-    return 0;
-}
-
-/* A list of names of key `name`, each resolved by find (-1: unknown). */
-static int get_name_list(reader *r, ynode *map, const char *name,
-                         const char *what, int32_t (*find)(const model *,
-                                                           const char *),
-                         int32_t **out, int32_t *n, ynode **at)
-{
-    char list[512];
-    int rc = reader_get_collection(r, map, name, YNODE_SEQUENCE,
-                                   "a list of names", at);
-
-    if (rc != 0 || !*at)
-        return rc;
-    for (ynode *item = (*at)->first; item; item = item->next) {
-        ynode *v = ynode_resolve(item);
-        if (v->kind != YNODE_SCALAR || ynode_is_null(v))
-            return fail(r, item, "'%s' must list %s names, found %s", name,
-                        what, ynode_describe(v));
-        int32_t i = find(r->m, v->text);
-        if (i < 0) {
-            model_names(r->m, strcmp(what, "product") == 0, list,
-                        sizeof list);
-            return fail(r, v, "unknown %s '%s' (%ss: %s)", what, v->text,
-                        what, list);
-        }
-        for (int32_t j = 0; j < *n; j++)
-            if ((*out)[j] == i)
-                return fail(r, v, "%s '%s' is listed twice", what, v->text);
-        if (*n >= MODEL_MAX_DISRUPTION_TARGETS)
-            return fail(r, v, "at most %d names in '%s'",
-                        MODEL_MAX_DISRUPTION_TARGETS, name);
-        int32_t *grown = realloc(*out, ((size_t)*n + 1) * sizeof *grown);
-        if (!grown)
-            return nomem(r);
-        *out = grown;
-        grown[(*n)++] = i;
-    }
-    if (*n == 0)
-        return fail(r, *at, "'%s' is an empty list", name);
-    return 0;
-}
-
-/* steps: a list of "PRODUCT/STEP" (STEP a name or #N). */
-static int get_step_refs(reader *r, ynode *map, disruption *x, ynode **at)
-{
-    int rc = reader_get_collection(r, map, "steps", YNODE_SEQUENCE,
-                                   "a list of \"PRODUCT/STEP\"", at);
-
-    if (rc != 0 || !*at)
-        return rc;
-    for (ynode *item = (*at)->first; item; item = item->next) {
-        ynode *v = ynode_resolve(item), part;
-        if (v->kind != YNODE_SCALAR || ynode_is_null(v)
-            || !strchr(v->text, '/'))
-            return fail(r, item, "a step of a disruption is written "
-                        "\"PRODUCT/STEP\" (STEP a name or #N), found %s",
-                        v->kind == YNODE_SCALAR ? v->text : ynode_describe(v));
-        const char *slash = strchr(v->text, '/');
-        char pname[MODEL_MAX_NAME + 1];
-        size_t plen = (size_t)(slash - v->text);
-        if (plen == 0 || plen > MODEL_MAX_NAME)
-            return fail(r, v, "no product before '/' in '%s'", v->text);
-        memcpy(pname, v->text, plen);
-        pname[plen] = '\0';
-        int32_t p = model_find_product(r->m, pname), step = 0;
-        if (p < 0) {
-            char list[512];
-            model_names(r->m, 1, list, sizeof list);
-            return fail(r, v, "unknown product '%s' (products: %s)", pname,
-                        list);
-        }
-        part = *v;
-        part.text = slash + 1;
-        part.length = v->length - plen - 1;
-        rc = find_route_step(r, &part, &r->m->products[p], &step);
-        if (rc != 0)
-            return rc;
-        if (x->nsteps >= MODEL_MAX_DISRUPTION_TARGETS)
-            return fail(r, v, "at most %d steps in 'steps'",
-                        MODEL_MAX_DISRUPTION_TARGETS);
-        step_ref *grown = realloc(x->steps,
-                                  ((size_t)x->nsteps + 1) * sizeof *grown);
-        if (!grown)
-            return nomem(r);
-        x->steps = grown;
-        grown[x->nsteps].product = p;
-        grown[x->nsteps++].step = step;
-    }
-    if (x->nsteps == 0)
-        return fail(r, *at, "'steps' is an empty list");
-    return 0;
-}
-
-/* Keys that only some kinds take; a key of another kind is an error
- * rather than silently ignored. */
-static int check_kind_keys(reader *r, ynode *d, enum disruption_kind kind)
-{
-    static const struct {
-        const char *key;
-        unsigned kinds;     /* bit per enum disruption_kind */
-    } only[] = {
-        {"scrap_in_process", 1u << DISRUPT_SHUTDOWN | 1u << DISRUPT_POWER_SAG
-                             | 1u << DISRUPT_OUTAGE},
-        {"scrap_wip_share", 1u << DISRUPT_SHUTDOWN | 1u << DISRUPT_POWER_SAG},
-        {"restart_share_per_week", 1u << DISRUPT_SHUTDOWN},
-        {"requalification", 1u << DISRUPT_SHUTDOWN | 1u << DISRUPT_POWER_SAG
-                            | 1u << DISRUPT_OUTAGE},
-        {"tool_groups", 1u << DISRUPT_OUTAGE},
-        {"tools", 1u << DISRUPT_OUTAGE},
-        {"steps", 1u << DISRUPT_SHORTAGE | 1u << DISRUPT_EXCURSION},
-        {"scrap_share", 1u << DISRUPT_EXCURSION},
-        {"detection_delay", 1u << DISRUPT_EXCURSION},
-    };
-    for (size_t i = 0; i < sizeof only / sizeof *only; i++) {
-        ynode *key = NULL;
-        if (ynode_lookup(d, only[i].key, &key)
-            && !(only[i].kinds & 1u << kind))
-            return fail(r, key, "'%s' is not a key of a %s disruption",
-                        only[i].key, disruption_kinds[kind]);
-    }
-    return 0;
-}
-
-static int read_disruption(reader *r, ynode *item)
-{
-    ynode *d = ynode_resolve(item), *at, *name_at, *kind_at, *every_at;
-    enum disruption_kind kind;
-    disruption *x;
-    char why[160], hint[256];
-    int64_t i64;
-    double v;
-    int rc;
-
-    if (d->kind != YNODE_MAPPING)
-        return fail(r, item, "a disruption must be a mapping such as {name: "
-                    "quake, kind: shutdown, start_day: 100, duration: "
-                    "{value: 5, unit: d}}, found %s", ynode_describe(d));
-    rc = check_keys(r, d, disruption_keys, NDISRUPTION_KEYS);
-    if (rc == 0)
-        rc = get_string(r, d, "name", &name_at);
-    if (rc == 0)
-        rc = get_string(r, d, "kind", &kind_at);
-    if (rc != 0)
-        return rc;
-    if (!name_at)
-        return fail(r, item, "a disruption needs a 'name'");
-    if (route_csv_check_name(name_at->text, name_at->length, why,
-                             sizeof why) != 0)
-        return fail(r, name_at, "'name': %s", why);
-    if (model_find_disruption(r->m, name_at->text) >= 0)
-        return fail(r, name_at, "two disruptions are named '%s'",
-                    name_at->text);
-    if (!kind_at)
-        return fail(r, item, "disruption '%s' needs a 'kind' (shutdown, "
-                    "power_sag, outage, shortage or excursion)",
-                    name_at->text);
-    if (disruption_kind_from_name(kind_at->text, &kind) != 0) {
-        unknown_hint(kind_at->text, disruption_kinds, DISRUPT_KIND_COUNT,
-                     hint, sizeof hint);
-        return fail(r, kind_at, "unknown disruption kind '%s'%s",
-                    kind_at->text, hint);
-    }
-    rc = check_kind_keys(r, d, kind);
-    if (rc != 0)
-        return rc;
-    if (r->m->ndisruptions >= MODEL_MAX_DISRUPTIONS)
-        return fail(r, item, "too many disruptions (at most %d)",
-                    MODEL_MAX_DISRUPTIONS);
-    x = model_add_disruption(r->m, name_at->text, kind);
-    if (!x)
-        return nomem(r);
-
-    /* When: start_day or start_date, then every / rate_per_year. */
-    rc = get_double(r, d, "start_day", &v, &at);
-    if (rc == 0 && at && !(v >= 0.0 && v <= MODEL_MAX_HORIZON_DAYS))
-        rc = fail(r, at, "'start_day' must be >= 0 and at most %g (got %g)",
-                  MODEL_MAX_HORIZON_DAYS, v);
-    if (rc != 0)
-        return rc;
-    if (at)
-        x->start_days = v;
-    rc = get_scalar(r, d, "start_date", "a date (YYYY-MM-DD)", &at);
-    if (rc != 0)
-        return rc;
-    if (at) {
-        int64_t day;
-        if (!isnan(x->start_days))
-            return fail(r, at, "give 'start_day' or 'start_date', not both");
-        if (date_parse_iso(at->text, &day) != 0)
-            return fail(r, at, "'start_date' must be a real date written "
-                        "YYYY-MM-DD (got '%s')", at->text);
-        if (day < r->m->start_date)
-            return fail(r, at, "'start_date' %s is before the scenario's "
-                        "start_date", at->text);
-        x->start_days = (double)(day - r->m->start_date);
-    }
-    rc = get_time_law(r, d, "every", &x->every, &every_at);
-    if (rc == 0)
-        rc = get_double(r, d, "rate_per_year", &v, &at);
-    if (rc != 0)
-        return rc;
-    if (at) {
-        if (every_at)
-            return fail(r, at, "give 'every' or 'rate_per_year', not both");
-        if (!(v > 0.0 && v <= 1e6))
-            return fail(r, at, "'rate_per_year' must be > 0 and at most 1e6 "
-                        "(got %g)", v);
-        const double params[3] = {365.2425 / v, 0.0, 0.0};
-        if (dist_init(&x->every, DIST_EXPONENTIAL, params, NULL, 0) != 0)
-            return fail(r, at, "'rate_per_year' is not a valid rate");
-        every_at = at;
-    }
-    x->has_every = every_at != NULL;
-    if (x->has_every && !(x->every.mean > 0.0))
-        return fail(r, every_at, "the mean time between occurrences must be "
-                    "> 0");
-    if (!x->has_every && isnan(x->start_days))
-        return fail(r, item, "disruption '%s' needs 'start_day' or "
-                    "'start_date', or 'every' / 'rate_per_year' for random "
-                    "occurrences", x->name);
-    x->count = x->has_every ? -1 : 1;
-    rc = get_int(r, d, "count", 0, MODEL_MAX_DISRUPTION_OCCURRENCES, &i64,
-                 &at);
-    if (rc != 0)
-        return rc;
-    if (at) {
-        if (i64 > 1 && !x->has_every)
-            return fail(r, at, "'count' above 1 needs 'every' or "
-                        "'rate_per_year' (the time between occurrences)");
-        x->count = i64;
-    }
-    rc = get_time_law(r, d, "duration", &x->duration, &at);
-    if (rc != 0)
-        return rc;
-    if (!at)
-        return fail(r, item, "disruption '%s' needs a 'duration' (a "
-                    "duration such as {value: 5, unit: d}, or a "
-                    "distribution mapping)", x->name);
-
-    /* What it does. */
-    rc = get_bool(r, d, "scrap_in_process", &x->scrap_in_process, &at);
-    if (rc == 0)
-        rc = get_share(r, d, "scrap_wip_share", &x->scrap_wip_share, &at);
-    if (rc == 0)
-        rc = get_double(r, d, "restart_share_per_week", &v, &at);
-    if (rc == 0 && at && !(v > 0.0 && v <= 1.0))
-        rc = fail(r, at, "'restart_share_per_week' must be > 0 and at most "
-                  "1 (got %g)", v);
-    if (rc == 0 && at)
-        x->restart_share_per_week = v;
-    if (rc == 0)
-        rc = get_time_law(r, d, "requalification", &x->requalification, &at);
-    if (rc != 0)
-        return rc;
-    x->has_requalification = at != NULL;
-    rc = get_name_list(r, d, "tool_groups", "tool group",
-                       model_find_tool_group, &x->groups, &x->ngroups, &at);
-    if (rc != 0)
-        return rc;
-    if (kind == DISRUPT_OUTAGE && !at)
-        return fail(r, item, "outage '%s' needs 'tool_groups', the groups "
-                    "it stops", x->name);
-    rc = get_int(r, d, "tools", 1, MODEL_MAX_TOOLS_PER_GROUP, &i64, &at);
-    if (rc != 0)
-        return rc;
-    if (at)
-        x->tools = (int32_t)i64;
-    rc = get_share(r, d, "release_share", &x->release_share, &at);
-    if (rc == 0)
-        rc = get_name_list(r, d, "products", "product", model_find_product,
-                           &x->products, &x->nproducts, &at);
-    if (rc == 0)
-        rc = get_step_refs(r, d, x, &at);
-    if (rc != 0)
-        return rc;
-    if (kind == DISRUPT_EXCURSION && !at)
-        return fail(r, item, "excursion '%s' needs 'steps', the steps whose "
-                    "lots it hits", x->name);
-    rc = get_share(r, d, "scrap_share", &x->excursion_scrap_share, &at);
-    if (rc == 0)
-        rc = get_duration(r, d, "detection_delay", &x->detection_days, &at);
-    return rc;
-}
-
-static const char *const early_warning_keys[] = {
-    "plan_x_factor", "bottleneck", "horizon",
-};
-
-static int read_early_warning(reader *r, ynode *top)
-{
-    ynode *map, *at;
-    double v;
-    int rc = reader_get_collection(r, top, "early_warning", YNODE_MAPPING,
-                                   "a mapping such as {plan_x_factor: 3}",
-                                   &map);
-
-    if (rc != 0 || !map)
-        return rc;
-    rc = check_keys(r, map, early_warning_keys, 3);
-    if (rc == 0)
-        rc = get_double(r, map, "plan_x_factor", &v, &at);
-    if (rc == 0 && at && !(v >= 1.0 && v <= 1000.0))
-        rc = fail(r, at, "'plan_x_factor' must be from 1 to 1000 (got %g)",
-                  v);
-    if (rc == 0 && at)
-        r->m->warning.plan_x_factor = v;
-    if (rc == 0)
-        rc = get_string(r, map, "bottleneck", &at);
-    if (rc == 0 && at) {
-        char list[512];
-        r->m->warning.bottleneck = model_find_tool_group(r->m, at->text);
-        if (r->m->warning.bottleneck < 0) {
-            model_names(r->m, 0, list, sizeof list);
-            rc = fail(r, at, "unknown tool group '%s' (tool groups: %s)",
-                      at->text, list);
-        }
-    }
-    if (rc == 0)
-        rc = get_duration(r, map, "horizon", &v, &at);
-    if (rc == 0 && at && !(v > 0.0))
-        rc = fail(r, at, "'horizon' must be > 0");
-    if (rc == 0 && at)
-        r->m->warning.horizon_days = v;
-    return rc;
-}
-
-static int read_disruptions(reader *r, ynode *top)
-{
-    ynode *seq;
-    int rc = reader_get_collection(r, top, "disruptions", YNODE_SEQUENCE,
-                                   "a list of disruptions", &seq);
-
-    for (ynode *item = seq ? seq->first : NULL; rc == 0 && item;
-         item = item->next)
-        rc = read_disruption(r, item);
-    if (rc == 0)
-        rc = read_early_warning(r, top);
-    return rc;
-}
-
-static int check_sweep(reader *r, ynode *top);
 
 /* The scenario's name when it has none: the file name without its
  * extension, cut to MODEL_MAX_NAME bytes at a character boundary. */
@@ -1981,7 +1591,7 @@ static int read_data_set(reader *r, ynode *top)
     char *dir;
     int rc;
 
-    rc = get_string(r, top, "smt2020", &at);
+    rc = reader_get_string(r, top, "smt2020", &at);
     if (rc != 0 || !at)
         return rc;
     if (at->length == 0)
@@ -2058,11 +1668,12 @@ static int read_top(reader *r, ynode *top)
     double v;
     int rc;
 
-    rc = check_keys(r, top, top_keys, NTOP_KEYS);
+    rc = reader_check_keys(r, top, top_keys, NTOP_KEYS);
     if (rc != 0)
         return rc;
 
-    rc = get_int(r, top, "format_version", INT64_MIN, INT64_MAX, &i64, &at);
+    rc = reader_get_int(r, top, "format_version", INT64_MIN, INT64_MAX, &i64,
+                        &at);
     if (rc != 0)
         return rc;
     if (at && i64 != 1)
@@ -2073,7 +1684,7 @@ static int read_top(reader *r, ynode *top)
     if (rc != 0)
         return rc;
 
-    rc = get_string(r, top, "name", &at);
+    rc = reader_get_string(r, top, "name", &at);
     if (rc != 0)
         return rc;
     if (at) {
@@ -2086,7 +1697,7 @@ static int read_top(reader *r, ynode *top)
     if (!m->name)
         return nomem(r);
 
-    rc = get_string(r, top, "description", &at);
+    rc = reader_get_string(r, top, "description", &at);
     if (rc != 0)
         return rc;
     if (at) {
@@ -2095,7 +1706,7 @@ static int read_top(reader *r, ynode *top)
             return nomem(r);
     }
 
-    rc = get_scalar(r, top, "start_date", "a date (YYYY-MM-DD)", &at);
+    rc = reader_get_scalar(r, top, "start_date", "a date (YYYY-MM-DD)", &at);
     if (rc != 0)
         return rc;
     if (at && (strlen(at->text) != at->length ||
@@ -2103,7 +1714,7 @@ static int read_top(reader *r, ynode *top)
         return fail(r, at, "'start_date' must be a real date written "
                     "YYYY-MM-DD (got '%s')", at->text);
 
-    rc = get_double(r, top, "horizon_days", &v, &at);
+    rc = reader_get_double(r, top, "horizon_days", &v, &at);
     if (rc != 0)
         return rc;
     if (at) {
@@ -2113,7 +1724,7 @@ static int read_top(reader *r, ynode *top)
         m->horizon_days = v;
     }
 
-    rc = get_double(r, top, "warmup_days", &v, &warmup_at);
+    rc = reader_get_double(r, top, "warmup_days", &v, &warmup_at);
     if (rc != 0)
         return rc;
     if (warmup_at) {
@@ -2126,14 +1737,14 @@ static int read_top(reader *r, ynode *top)
         m->warmup_days = v;
     }
 
-    rc = get_int(r, top, "replications", 1, MODEL_MAX_REPLICATIONS, &i64,
-                 &at);
+    rc = reader_get_int(r, top, "replications", 1, MODEL_MAX_REPLICATIONS,
+                        &i64, &at);
     if (rc != 0)
         return rc;
     if (at)
         m->replications = (int32_t)i64;
 
-    rc = get_scalar(r, top, "seed", "an unsigned integer", &at);
+    rc = reader_get_scalar(r, top, "seed", "an unsigned integer", &at);
     if (rc != 0)
         return rc;
     if (at) {
@@ -2144,7 +1755,7 @@ static int read_top(reader *r, ynode *top)
     }
 
     r->unit_days = 1.0 / 1440.0;
-    rc = get_string(r, top, "time_unit", &at);
+    rc = reader_get_string(r, top, "time_unit", &at);
     if (rc != 0)
         return rc;
     if (at) {
@@ -2155,8 +1766,8 @@ static int read_top(reader *r, ynode *top)
     }
 
     r->lot_size = 25;
-    rc = get_int(r, top, "lot_size", 1, MODEL_MAX_LOT_SIZE, &r->lot_size,
-                 &at);
+    rc = reader_get_int(r, top, "lot_size", 1, MODEL_MAX_LOT_SIZE,
+                        &r->lot_size, &at);
     if (rc != 0)
         return rc;
 
@@ -2202,530 +1813,12 @@ static int read_top(reader *r, ynode *top)
     }
     rc = read_realism(r, top);
     if (rc == 0)
-        rc = read_disruptions(r, top);
+        rc = reader_read_disruptions(r, top);
     if (rc != 0)
         return rc;
-    return r->check_sweep ? check_sweep(r, top) : 0;
+    return r->check_sweep ? reader_check_sweep(r, top) : 0;
 }
 
-/* --- sweeps ------------------------------------------------------------- */
-
-#define SWEEP_MAX_POINTS 100000
-#define SWEEP_MAX_PARAMS 64
-
-/* "%.17g" of a double needs at most 24 bytes, "%.0f" of an integer of at
- * most 2^53 (the bound on integer ranges) 17. */
-#define SWEEP_NUMBER_TEXT 32
-#define SWEEP_MAX_INTEGER 9007199254740992.0
-
-typedef struct sweep_param {
-    ynode *key;                 /* as written: points are named by it */
-    const char *path;
-    setting_path parsed;
-    ynode *values;              /* grid and zip: the sequence */
-    double min, max;            /* lhs */
-    int integer;
-} sweep_param;
-
-typedef struct sweep_spec {
-    const char *kind;           /* NULL when there is no sweep section */
-    ynode *at;                  /* the kind's key */
-    sweep_param params[SWEEP_MAX_PARAMS];
-    int32_t nparams;
-    int32_t npoints;
-    uint64_t seed;              /* lhs */
-} sweep_spec;
-
-static const char *const sweep_keys[] = {"grid", "zip", "lhs"};
-static const char *const lhs_keys[] = {"points", "seed", "parameters"};
-static const char *const range_keys[] = {"min", "max", "integer"};
-
-/* Every point of a run shares the months, the replications and, for
- * common random numbers, the seed of the output. */
-static const struct {
-    const char *key;
-    const char *why;
-} unsweepable[] = {
-    {"horizon_days", "every point must have the same months"},
-    {"start_date", "every point must have the same months"},
-    {"warmup_days", "every point must flag the same months as warm-up"},
-    {"replications", "every point must have the same replications"},
-    {"seed", "every point must use the same seed, so that points are "
-             "compared with the same random numbers"},
-    {"smt2020", "every point must have the same months, which the data set "
-                "sets"},
-};
-
-static int same_path(const setting_path *a, const setting_path *b)
-{
-    if (a->count != b->count)
-        return 0;
-    for (int i = 0; i < a->count; i++) {
-        if (strcmp(a->segment[i], b->segment[i]) != 0)
-            return 0;
-        /* Quotes matter only where they make "#3" a name. */
-        if (a->segment[i][0] == '#' && a->quoted[i] != b->quoted[i])
-            return 0;
-    }
-    return 1;
-}
-
-/* Checks a parameter's key k and adds it to spec. */
-static int read_param_key(reader *r, ytree_arena *a, sweep_spec *spec,
-                          ynode *k)
-{
-    ynode *key = ynode_resolve(k);
-    sweep_param *p = &spec->params[spec->nparams];
-    const char *why;
-    int rc;
-
-    if (key->kind != YNODE_SCALAR || ynode_is_null(key))
-        return fail(r, k, "a parameter must be a path such as "
-                    "products.A.wafers_per_month, found %s",
-                    ynode_describe(key));
-    if (strlen(key->text) != key->length)
-        return fail(r, k, "the parameter path contains a NUL character");
-    if (spec->nparams == SWEEP_MAX_PARAMS)
-        return fail(r, k, "a sweep may vary at most %d parameters",
-                    SWEEP_MAX_PARAMS);
-    if (setting_path_extent(key->text) != key->length)
-        return fail(r, k, "parameter '%s': the path has an '=' outside "
-                    "double quotes", key->text);
-    rc = setting_path_parse(a, key->text, key->length, &p->parsed, &why);
-    if (rc == WS_ENOMEM)
-        return nomem(r);
-    if (rc != 0)
-        return fail(r, k, "parameter '%s': the path %s", key->text, why);
-    for (size_t i = 0; p->parsed.count == 1 &&
-                       i < sizeof unsweepable / sizeof *unsweepable; i++)
-        if (strcmp(p->parsed.segment[0], unsweepable[i].key) == 0)
-            return fail(r, k, "cannot sweep '%s': %s", unsweepable[i].key,
-                        unsweepable[i].why);
-    for (int32_t j = 0; j < spec->nparams; j++)
-        if (same_path(&spec->params[j].parsed, &p->parsed))
-            return fail(r, k, "'%s' is the same parameter as '%s' (line %d)",
-                        key->text, spec->params[j].path,
-                        spec->params[j].key->line);
-    p->key = k;
-    p->path = key->text;
-    spec->nparams++;
-    return 0;
-}
-
-/* grid and zip: a mapping from paths to non-empty lists of scalars. */
-static int read_lists(reader *r, ytree_arena *a, sweep_spec *spec, ynode *map)
-{
-    double points = 1.0;
-    int rc;
-
-    if (map->count == 0)
-        return fail(r, map, "'%s' has no parameters", spec->kind);
-    for (ynode *k = map->first; k && k->next; k = k->next->next) {
-        ynode *v = ynode_resolve(k->next);
-        sweep_param *p;
-
-        rc = read_param_key(r, a, spec, k);
-        if (rc != 0)
-            return rc;
-        p = &spec->params[spec->nparams - 1];
-        if (ynode_is_null(v))
-            return fail(r, k, "'%s' has no value; expected a list of values "
-                        "such as [1, 2, 3]", p->path);
-        if (v->kind != YNODE_SEQUENCE)
-            return fail(r, v, "'%s' must be a list of values such as "
-                        "[1, 2, 3], found %s", p->path, ynode_describe(v));
-        if (v->count == 0)
-            return fail(r, v, "'%s' has no values (the list is empty)",
-                        p->path);
-        if (v->count > SWEEP_MAX_POINTS)
-            return fail(r, v, "'%s' has %zu values; a sweep has at most %d "
-                        "points", p->path, v->count, SWEEP_MAX_POINTS);
-        for (ynode *item = v->first; item; item = item->next) {
-            ynode *x = ynode_resolve(item);
-            if (ynode_is_null(x) || x->kind != YNODE_SCALAR)
-                return fail(r, item, "a value of '%s' must be a scalar, "
-                            "found %s", p->path, ynode_describe(x));
-            if (strlen(x->text) != x->length)
-                return fail(r, item, "a value of '%s' contains a NUL "
-                            "character", p->path);
-        }
-        p->values = v;
-        points *= (double)v->count;
-    }
-    if (strcmp(spec->kind, "zip") == 0) {
-        const sweep_param *first = &spec->params[0];
-        for (int32_t j = 1; j < spec->nparams; j++) {
-            const sweep_param *p = &spec->params[j];
-            if (p->values->count != first->values->count)
-                return fail(r, p->key, "zip lists must have equal lengths: "
-                            "'%s' has %zu values, '%s' has %zu", p->path,
-                            p->values->count, first->path,
-                            first->values->count);
-        }
-        spec->npoints = (int32_t)first->values->count;
-        return 0;
-    }
-    /* Checked before anything is expanded: 64 lists of 1e5 values would
-     * otherwise be a design of 1e320 points. */
-    if (points > SWEEP_MAX_POINTS) {
-        char sizes[512];
-        size_t used = 0;
-        for (int32_t j = 0; j < spec->nparams && used < sizeof sizes; j++)
-            used += (size_t)snprintf(sizes + used, sizeof sizes - used,
-                                     "%s%zu", j ? " x " : "",
-                                     spec->params[j].values->count);
-        return fail(r, spec->at, "the grid has %.6g points (%s); a sweep "
-                    "may have at most %d", points, sizes, SWEEP_MAX_POINTS);
-    }
-    spec->npoints = (int32_t)points;
-    return 0;
-}
-
-static int read_range(reader *r, sweep_param *p, ynode *k)
-{
-    ynode *v = ynode_resolve(k->next), *min_at, *max_at, *at;
-    int rc;
-
-    if (ynode_is_null(v))
-        return fail(r, k, "'%s' has no value; expected a range such as "
-                    "{min: 1, max: 5}", p->path);
-    if (v->kind != YNODE_MAPPING)
-        return fail(r, v, "'%s' must be a range such as {min: 1, max: 5}, "
-                    "found %s", p->path, ynode_describe(v));
-    rc = check_keys(r, v, range_keys, sizeof range_keys / sizeof *range_keys);
-    if (rc == 0)
-        rc = get_double(r, v, "min", &p->min, &min_at);
-    if (rc == 0)
-        rc = get_double(r, v, "max", &p->max, &max_at);
-    if (rc == 0)
-        rc = get_scalar(r, v, "integer", "true or false", &at);
-    if (rc != 0)
-        return rc;
-    if (!min_at || !max_at)
-        return fail(r, v, "'%s' needs '%s'", p->path, min_at ? "max" : "min");
-    if (at) {
-        static const char *const truth[] = {"true", "True", "TRUE"};
-        static const char *const falsity[] = {"false", "False", "FALSE"};
-        if (setting_among(at->text, truth, 3))
-            p->integer = 1;
-        else if (!setting_among(at->text, falsity, 3))
-            return fail(r, at, "'integer' must be true or false (got '%s')",
-                        at->text);
-    }
-    if (p->min > p->max)
-        return fail(r, max_at, "'max' (%g) must be >= 'min' (%g)", p->max,
-                    p->min);
-    if (p->integer) {
-        ynode *const ends[2] = {min_at, max_at};
-        const double values[2] = {p->min, p->max};
-        for (int i = 0; i < 2; i++)
-            if (values[i] != floor(values[i]) ||
-                fabs(values[i]) > SWEEP_MAX_INTEGER)
-                return fail(r, ends[i], "with 'integer: true', '%s' must be "
-                            "a whole number from -2^53 to 2^53 (got %g)",
-                            i ? "max" : "min", values[i]);
-    }
-    return 0;
-}
-
-static int read_lhs(reader *r, ytree_arena *a, sweep_spec *spec, ynode *lhs)
-{
-    ynode *at, *params;
-    int64_t points;
-    const char *why;
-    int rc;
-
-    rc = check_keys(r, lhs, lhs_keys, sizeof lhs_keys / sizeof *lhs_keys);
-    if (rc == 0)
-        rc = get_int(r, lhs, "points", 1, SWEEP_MAX_POINTS, &points, &at);
-    if (rc != 0)
-        return rc;
-    if (!at)
-        return fail(r, lhs, "'lhs' needs 'points', the number of points "
-                    "(1 to %d)", SWEEP_MAX_POINTS);
-    spec->npoints = (int32_t)points;
-    spec->seed = 1;
-    rc = get_scalar(r, lhs, "seed", "an unsigned integer", &at);
-    if (rc != 0)
-        return rc;
-    if (at && route_csv_parse_uint64(at->text, at->length, &spec->seed,
-                                     &why) != 0)
-        return fail(r, at, "'seed' %s: '%s' (expected an integer from 0 to "
-                    "18446744073709551615)", why, at->text);
-    rc = reader_get_collection(r, lhs, "parameters", YNODE_MAPPING,
-                               "a mapping from parameter paths to ranges "
-                               "such as {min: 1, max: 5}", &params);
-    if (rc != 0)
-        return rc;
-    if (!params)
-        return fail(r, lhs, "'lhs' needs 'parameters': a mapping from "
-                    "parameter paths to ranges such as {min: 1, max: 5}");
-    if (params->count == 0)
-        return fail(r, params, "'parameters' has no parameters");
-    for (ynode *k = params->first; k && k->next; k = k->next->next) {
-        rc = read_param_key(r, a, spec, k);
-        if (rc == 0)
-            rc = read_range(r, &spec->params[spec->nparams - 1], k);
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
-}
-
-/* Reads the sweep section of top into spec (spec->kind NULL when there
- * is none); errors point into the file. */
-static int read_sweep(reader *r, ytree_arena *a, ynode *top, sweep_spec *spec)
-{
-    ynode *sweep, *chosen = NULL, *body;
-    int rc;
-
-    memset(spec, 0, sizeof *spec);
-    rc = reader_get_collection(r, top, "sweep", YNODE_MAPPING,
-                               "a mapping with one of 'grid', 'zip' or 'lhs'",
-                               &sweep);
-    if (rc != 0 || !sweep)
-        return rc;
-    rc = check_keys(r, sweep, sweep_keys, 3);
-    if (rc != 0)
-        return rc;
-    for (ynode *k = sweep->first; k && k->next; k = k->next->next) {
-        if (chosen)
-            return fail(r, k, "give only one of 'grid', 'zip' and 'lhs' "
-                        "('%s' is already given)",
-                        ynode_resolve(chosen)->text);
-        chosen = k;
-    }
-    if (!chosen)
-        return fail(r, sweep, "'sweep' needs one of 'grid', 'zip' or 'lhs'");
-    for (size_t i = 0; i < 3; i++)
-        if (ynode_key_is(ynode_resolve(chosen), sweep_keys[i]))
-            spec->kind = sweep_keys[i];
-    spec->at = chosen;
-    if (strcmp(spec->kind, "lhs") == 0) {
-        rc = reader_get_collection(r, sweep, "lhs", YNODE_MAPPING,
-                                   "a mapping with 'points' and 'parameters'",
-                                   &body);
-        return rc != 0 ? rc : read_lhs(r, a, spec, body);
-    }
-    rc = reader_get_collection(r, sweep, spec->kind, YNODE_MAPPING,
-                               "a mapping from parameter paths to lists of "
-                               "values", &body);
-    return rc != 0 ? rc : read_lists(r, a, spec, body);
-}
-
-/* The ordinary reader checks the section and that every parameter's
- * path leads somewhere, by applying the first value of each to a copy of
- * the tree (values are checked by scenario_load_design, which builds
- * every point).  A step of a CSV route is found only when the CSV is
- * read, so that too is left to the points. */
-static int check_sweep(reader *r, ynode *top)
-{
-    ytree_arena a = {NULL};
-    sweep_spec *spec = malloc(sizeof *spec);
-    scenario_setting settings[SWEEP_MAX_PARAMS];
-    char numbers[SWEEP_MAX_PARAMS][SWEEP_NUMBER_TEXT];
-    int rc;
-
-    if (!spec)
-        return nomem(r);
-    rc = read_sweep(r, &a, top, spec);
-    if (rc == 0 && spec->kind) {
-        for (int32_t j = 0; j < spec->nparams; j++) {
-            const sweep_param *p = &spec->params[j];
-            if (p->values) {
-                settings[j].value = ynode_resolve(p->values->first)->text;
-            } else {
-                snprintf(numbers[j], sizeof numbers[j], "%.17g", p->min);
-                settings[j].value = numbers[j];
-            }
-            settings[j].path = p->path;
-            settings[j].origin = r->path;
-            settings[j].line = p->key->line;
-            settings[j].col = p->key->col;
-        }
-        rc = settings_apply(r, &a, &top, settings, (size_t)spec->nparams,
-                            NULL, 0);
-    }
-    ytree_free(&a);
-    free(spec);
-    return rc;
-}
-
-/* The design as callers see it, and one block for all its strings. */
-typedef struct design_storage {
-    sweep_design design;        /* first, so a sweep_design * is one */
-    char *text;
-} design_storage;
-
-void sweep_design_destroy(sweep_design *d)
-{
-    design_storage *s = (design_storage *)d;
-
-    if (!d)
-        return;
-    free(s->text);
-    free(d->params);
-    free(d->values);
-    free(d->numbers);
-    free(d->lines);
-    free(d->cols);
-    free(s);
-}
-
-static char *put_text(char *block, size_t *used, const char *text)
-{
-    size_t n = strlen(text) + 1;
-    char *at = block + *used;
-
-    memcpy(at, text, n);
-    *used += n;
-    return at;
-}
-
-/* Grid (the last parameter varies fastest) and zip: every value is the
- * text of a list item, stored once. */
-static int expand_lists(const sweep_spec *spec, sweep_design *d, char *block,
-                        size_t *used)
-{
-    size_t np = (size_t)spec->nparams, total = 0;
-    size_t offset[SWEEP_MAX_PARAMS], count[SWEEP_MAX_PARAMS];
-    const char **texts;
-    double *numbers;
-    int grid = strcmp(spec->kind, "grid") == 0;
-
-    for (size_t j = 0; j < np; j++) {
-        offset[j] = total;
-        count[j] = spec->params[j].values->count;
-        total += count[j];
-    }
-    texts = malloc(total * sizeof *texts);
-    numbers = malloc(total * sizeof *numbers);
-    if (!texts || !numbers) {
-        free(texts);
-        free(numbers);
-        return -1;
-    }
-    for (size_t j = 0; j < np; j++) {
-        size_t i = offset[j];
-        for (ynode *item = spec->params[j].values->first; item;
-             item = item->next, i++) {
-            const ynode *x = ynode_resolve(item);
-            const char *why;
-            texts[i] = put_text(block, used, x->text);
-            if (route_csv_parse_double(x->text, x->length, &numbers[i],
-                                       &why) != 0)
-                numbers[i] = NAN;
-        }
-    }
-    for (size_t p = 0; p < (size_t)spec->npoints; p++) {
-        size_t rest = p;
-        for (size_t j = np; j-- > 0;) {
-            size_t i = grid ? rest % count[j] : p;
-            rest /= count[j];
-            d->values[p * np + j] = (char *)texts[offset[j] + i];
-            d->numbers[p * np + j] = numbers[offset[j] + i];
-        }
-    }
-    free(texts);
-    free(numbers);
-    return 0;
-}
-
-/* Latin hypercube: for each parameter an independent random permutation
- * of the n strata and a uniform position in each, from its own stream
- * (seed, 0, 0, parameter), so a design depends only on the seed. */
-static int expand_lhs(const sweep_spec *spec, sweep_design *d, char *block,
-                      size_t *used)
-{
-    size_t np = (size_t)spec->nparams, n = (size_t)spec->npoints;
-    size_t *strata = malloc(n * sizeof *strata);
-
-    if (!strata)
-        return -1;
-    for (size_t j = 0; j < np; j++) {
-        const sweep_param *p = &spec->params[j];
-        gsl_rng *rng = stream_create(spec->seed, 0, 0, (uint64_t)j);
-
-        if (!rng) {
-            free(strata);
-            return -1;
-        }
-        for (size_t i = 0; i < n; i++)
-            strata[i] = i;
-        gsl_ran_shuffle(rng, strata, n, sizeof *strata);
-        for (size_t i = 0; i < n; i++) {
-            double u = gsl_rng_uniform(rng);
-            double x = p->min + ((double)strata[i] + u) / (double)n *
-                                    (p->max - p->min);
-            char *at = block + *used;
-            if (p->integer)
-                x = round(x);
-            /* Rounding in the sum may step past an end. */
-            x = fmin(fmax(x, p->min), p->max);
-            x += 0.0;           /* -0 would print as "-0" */
-            *used += (size_t)snprintf(at, SWEEP_NUMBER_TEXT,
-                                      p->integer ? "%.0f" : "%.17g", x) + 1;
-            d->values[i * np + j] = at;
-            d->numbers[i * np + j] = x;
-        }
-        gsl_rng_free(rng);
-    }
-    free(strata);
-    return 0;
-}
-
-static int design_expand(const sweep_spec *spec, const char *path,
-                         sweep_design **out, ws_error *err)
-{
-    size_t np = (size_t)spec->nparams, n = (size_t)spec->npoints;
-    size_t size = strlen(spec->kind) + 1, used = 0;
-    design_storage *s = calloc(1, sizeof *s);
-    sweep_design *d = s ? &s->design : NULL;
-    int lhs = strcmp(spec->kind, "lhs") == 0;
-
-    *out = NULL;
-    if (!s)
-        return ws_error_set(err, WS_ENOMEM, path, 0, 0, "out of memory");
-    for (size_t j = 0; j < np; j++) {
-        size += strlen(spec->params[j].path) + 1;
-        for (ynode *item = lhs ? NULL : spec->params[j].values->first; item;
-             item = item->next)
-            size += ynode_resolve(item)->length + 1;
-    }
-    if (lhs)
-        size += n * np * SWEEP_NUMBER_TEXT;
-    s->text = malloc(size);
-    d->params = malloc(np * sizeof *d->params);
-    d->values = malloc(n * np * sizeof *d->values);
-    d->numbers = malloc(n * np * sizeof *d->numbers);
-    d->lines = malloc(np * sizeof *d->lines);
-    d->cols = malloc(np * sizeof *d->cols);
-    if (!s->text || !d->params || !d->values || !d->numbers || !d->lines ||
-        !d->cols) {
-        sweep_design_destroy(d);
-        return ws_error_set(err, WS_ENOMEM, path, 0, 0, "out of memory");
-    }
-    d->kind = put_text(s->text, &used, spec->kind);
-    d->nparams = spec->nparams;
-    d->npoints = spec->npoints;
-    for (size_t j = 0; j < np; j++) {
-        d->params[j] = put_text(s->text, &used, spec->params[j].path);
-        d->lines[j] = spec->params[j].key->line;
-        d->cols[j] = spec->params[j].key->col;
-    }
-    if ((lhs ? expand_lhs(spec, d, s->text, &used)
-             : expand_lists(spec, d, s->text, &used)) != 0) {
-        sweep_design_destroy(d);
-        return ws_error_set(err, WS_ENOMEM, path, 0, 0, "out of memory");
-    }
-    *out = d;
-    return 0;
-}
-
-/* --- entry points ------------------------------------------------------- */
-
-/* A parsed scenario: settings and points are applied to copies of parts
- * of it (see "settings"), so it is parsed once however often it is read. */
 typedef struct tree {
     ytree_arena arena;
     ynode *root;                /* a mapping */
@@ -2941,10 +2034,10 @@ static int load_design(const char *text, size_t length, const char *path,
         memset(&r, 0, sizeof r);
         r.path = path;
         r.err = err;
-        rc = read_sweep(&r, &a, t.root, spec);
+        rc = reader_read_sweep(&r, &a, t.root, spec);
     }
     if (rc == 0 && spec->kind)
-        rc = design_expand(spec, path, &d, err);
+        rc = reader_expand_design(spec, path, &d, err);
     if (rc == 0 && d)
         rc = check_points(&in, d, base, err);
     model_destroy(base);

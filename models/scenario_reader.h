@@ -1,8 +1,9 @@
 /* scenario_reader.h - what the files of the scenario reader share:
- * scenario.c reads a scenario's tree (ytree.h) into a model, and
- * scenario_settings.c first applies settings (--set, a sweep's points)
- * to the tree.  Not a contract for callers, who use scenario.h; each
- * function is described where it is defined.
+ * scenario.c reads a scenario's tree (ytree.h) into a model, with
+ * scenario_disrupt.c for its disruptions and scenario_sweep.c for its
+ * sweep, and scenario_settings.c first applies settings (--set, a
+ * sweep's points) to the tree.  Not a contract for callers, who use
+ * scenario.h; each function is described where it is defined.
  */
 #ifndef WAFERSIM_SCENARIO_READER_H
 #define WAFERSIM_SCENARIO_READER_H
@@ -120,6 +121,28 @@ static const char *const top_keys[] = {
  * change them (the others are sections). */
 enum { TOP_SCALAR_KEYS = 12 };
 
+/* A sweep section as read (scenario_sweep.c), before its points are
+ * expanded. */
+#define SWEEP_MAX_PARAMS 64
+
+typedef struct sweep_param {
+    ynode *key;                 /* as written: points are named by it */
+    const char *path;
+    setting_path parsed;
+    ynode *values;              /* grid and zip: the sequence */
+    double min, max;            /* lhs */
+    int integer;
+} sweep_param;
+
+typedef struct sweep_spec {
+    const char *kind;           /* NULL when there is no sweep section */
+    ynode *at;                  /* the kind's key */
+    sweep_param params[SWEEP_MAX_PARAMS];
+    int32_t nparams;
+    int32_t npoints;
+    uint64_t seed;              /* lhs */
+} sweep_spec;
+
 /* scenario.c */
 int reader_error_at(reader *r, const ynode *at, const char *message);
 int reader_get_collection(reader *r, ynode *map, const char *name,
@@ -129,6 +152,26 @@ int reader_check_product_spec(reader *r, ynode *k, const ynode *key,
                               const ynode *spec);
 int reader_check_group_spec(reader *r, ynode *k, const ynode *key,
                             const ynode *spec);
+int reader_check_keys(reader *r, ynode *map, const char *const *known,
+                      size_t count);
+int reader_get_scalar(reader *r, ynode *map, const char *name,
+                      const char *what, ynode **out);
+int reader_get_string(reader *r, ynode *map, const char *name, ynode **out);
+int reader_get_bool(reader *r, ynode *map, const char *name, int *out,
+                    ynode **at);
+int reader_get_double(reader *r, ynode *map, const char *name, double *out,
+                      ynode **at);
+int reader_get_int(reader *r, ynode *map, const char *name, int64_t min,
+                   int64_t max, int64_t *out, ynode **at);
+int reader_get_dist(reader *r, ynode *map, const char *name, dist *out,
+                    ynode **at);
+int reader_get_duration(reader *r, ynode *map, const char *name,
+                        double *days, ynode **at);
+int reader_find_route_step(reader *r, const ynode *at, const product *p,
+                           int32_t *out);
+void reader_model_names(const model *m, int what, char *buf, size_t size);
+void reader_unknown_hint(const char *name, const char *const *known,
+                         size_t count, char *buf, size_t size);
 
 /* The reader's error at node at, formatted; every file of the reader
  * reports through these two. */
@@ -150,6 +193,16 @@ static inline int nomem(reader *r)
 {
     return ws_error_set(r->err, WS_ENOMEM, r->path, 0, 0, "out of memory");
 }
+
+/* scenario_disrupt.c */
+int reader_read_disruptions(reader *r, ynode *top);
+
+/* scenario_sweep.c */
+int reader_read_sweep(reader *r, ytree_arena *a, ynode *top,
+                      sweep_spec *spec);
+int reader_check_sweep(reader *r, ynode *top);
+int reader_expand_design(const sweep_spec *spec, const char *path,
+                         sweep_design **out, ws_error *err);
 
 /* scenario_settings.c */
 size_t setting_path_extent(const char *text);
